@@ -1,0 +1,367 @@
+/* http.c - the HTTP server: explicit limits, a connection cap, routing */
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include "nadzord.h"
+#include "store.h"
+#include "user.h"
+
+/*
+ * libevent 2.1.12 has no connection cap, and its timeouts restart on every
+ * byte read, so a client trickling a byte a second holds a connection
+ * forever.  We create each connection's bufferevent ourselves (bevcb) and
+ * keep a reference to it: evbuffer callbacks see bytes arrive and answers
+ * leave, and a periodic sweep notices when evhttp has let go of it (it
+ * clears the callbacks on free), which is when the connection is closed.
+ * (A pass-through filter layer looks simpler but loses the last reply on
+ * "Connection: close": its write callback fires before the socket has the
+ * bytes, and evhttp then shuts the socket.)
+ */
+#define HTTP_SWEEP_MS	200
+
+struct conn {
+	LIST_ENTRY(conn)	 entry;
+	struct bufferevent	*bev;
+	long long		 started;	/* ms: first byte of a request, or 0 */
+};
+
+/* Bytes in: the first byte of a request starts its deadline. */
+static void
+conn_in(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)b;
+	if (info->n_added > 0 && c->started == 0)
+		c->started = now_ms();
+}
+
+/* Bytes out: an answer is being written, so the request was whole. */
+static void
+conn_out(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)b;
+	if (info->n_added > 0)
+		c->started = 0;
+}
+
+/* Let go of a connection evhttp has freed. */
+static void
+conn_release(struct nadzord *ctx, struct conn *c)
+{
+	evbuffer_remove_cb(bufferevent_get_input(c->bev), conn_in, c);
+	evbuffer_remove_cb(bufferevent_get_output(c->bev), conn_out, c);
+	LIST_REMOVE(c, entry);
+	bufferevent_decref(c->bev);
+	free(c);
+	if (ctx->nconns-- == ctx->conf.max_conns && ctx->bound != NULL &&
+	    !ctx->stopping)
+		evconnlistener_enable(evhttp_bound_socket_get_listener(ctx->bound));
+}
+
+/* Every HTTP_SWEEP_MS: release closed connections, and shut those whose
+ * request has taken longer than request_timeout (libevent then sees EOF
+ * and tears the connection down through its own paths). */
+static void
+conn_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct nadzord		*ctx = arg;
+	struct conn		*c, *next;
+	bufferevent_event_cb	 ecb;
+	long long		 now = now_ms();
+	evutil_socket_t		 s;
+
+	(void)fd;
+	(void)what;
+	for (c = LIST_FIRST(&ctx->conns); c != NULL; c = next) {
+		next = LIST_NEXT(c, entry);
+		bufferevent_getcb(c->bev, NULL, NULL, &ecb, NULL);
+		if (ecb == NULL)
+			conn_release(ctx, c);
+		else if (c->started != 0 &&
+		    now - c->started > ctx->conf.request_timeout * 1000LL &&
+		    (s = bufferevent_getfd(c->bev)) != -1) {
+			log_debug("http: request took over %ds, closing",
+			    ctx->conf.request_timeout);
+			shutdown(s, SHUT_RDWR);
+			c->started = 0;
+		}
+	}
+}
+
+/* A connection was accepted: track it, stop accepting at the cap (the
+ * kernel's backlog holds the rest until one closes). */
+static struct bufferevent *
+conn_new(struct event_base *base, void *arg)
+{
+	struct nadzord	*ctx = arg;
+	struct conn	*c = xcalloc(1, sizeof *c);
+
+	if ((c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL)
+		fatalx("http: cannot allocate a connection");
+	bufferevent_incref(c->bev);
+	evbuffer_add_cb(bufferevent_get_input(c->bev), conn_in, c);
+	evbuffer_add_cb(bufferevent_get_output(c->bev), conn_out, c);
+	LIST_INSERT_HEAD(&ctx->conns, c, entry);
+	if (++ctx->nconns == ctx->conf.max_conns && ctx->bound != NULL) {
+		log_warnx("http: %d connections open, not accepting more",
+		    ctx->nconns);
+		evconnlistener_disable(evhttp_bound_socket_get_listener(ctx->bound));
+	}
+	return c->bev;
+}
+
+void
+http_reply(struct evhttp_request *req, int status, const char *ctype,
+    struct evbuffer *body)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_send_reply(req, status, NULL, body);
+	if (body != NULL)
+		evbuffer_free(body);
+}
+
+void
+http_error(struct evhttp_request *req, int status, const char *fmt, ...)
+{
+	struct evbuffer	*b = evbuffer_new();
+	char		*msg;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	evbuffer_add_printf(b, "{\"error\":");
+	json_str(b, msg);
+	evbuffer_add_printf(b, "}\n");
+	free(msg);
+	http_reply(req, status, "application/json", b);
+}
+
+const char *
+http_path(struct evhttp_request *req)
+{
+	const char *p = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+
+	return p ? p : "/";
+}
+
+char *
+http_query(struct evhttp_request *req, const char *key)
+{
+	struct evkeyvalq	 q;
+	const char		*query, *v;
+	char			*r = NULL;
+
+	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	if (query == NULL || evhttp_parse_query_str(query, &q) == -1)
+		return NULL;
+	if ((v = evhttp_find_header(&q, key)) != NULL)
+		r = xstrdup(v);
+	evhttp_clear_headers(&q);
+	return r;
+}
+
+/* Count a failed login; 1 if this second's budget is spent. */
+static int
+http_authfail(struct nadzord *ctx)
+{
+	long long now = now_s();
+
+	if (now != ctx->authfail_sec) {
+		ctx->authfail_sec = now;
+		ctx->authfail_n = 0;
+	}
+	if (++ctx->authfail_n == ctx->conf.auth_failures)
+		log_warnx("http: %d failed logins this second, throttling",
+		    ctx->authfail_n);
+	return ctx->authfail_n > ctx->conf.auth_failures;
+}
+
+int
+http_auth(struct nadzord *ctx, struct evhttp_request *req, struct user *u)
+{
+	const char	*h;
+	size_t		 len;
+	int		 rc = 1;
+
+	h = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		http_error(req, 401, "no bearer token: send 'Authorization: "
+		    "Bearer TOKEN' (nadzor --token, or NADZOR_TOKEN)");
+		return -1;
+	}
+	h += 7;
+	len = strlen(h);
+	if (len > 0 && len < 256 &&
+	    (rc = user_by_token(ctx->reader, h, len, u)) == 0)
+		return 0;
+	if (len > 0 && len < 256 && rc == -1) {
+		http_error(req, 503, "cannot read users: %s",
+		    store_errmsg(ctx->reader));
+		return -1;
+	}
+	if (http_authfail(ctx))
+		http_error(req, 429, "too many failed logins; try again later");
+	else
+		http_error(req, 401, "the token is not valid (unknown, "
+		    "rotated or disabled)");
+	return -1;
+}
+
+/* The routes: exact paths, or a prefix whose rest is the handler's id. */
+struct route {
+	int		 methods;
+	const char	*path;
+	int		 prefix;
+	void		(*fn)(struct nadzord *, struct evhttp_request *, const char *);
+};
+
+static void route_records_post(struct nadzord *c, struct evhttp_request *r,
+    const char *rest) { (void)rest; api_records_post(c, r); }
+static void route_records_find(struct nadzord *c, struct evhttp_request *r,
+    const char *rest) { (void)rest; api_records_find(c, r); }
+static void route_health(struct nadzord *c, struct evhttp_request *r,
+    const char *rest) { (void)rest; api_health(c, r); }
+
+static const struct route routes[] = {
+	{ EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0, route_health },
+	{ EVHTTP_REQ_POST, "/api/v1/records", 0, route_records_post },
+	{ EVHTTP_REQ_GET, "/api/v1/records", 0, route_records_find },
+	{ EVHTTP_REQ_GET, "/api/v1/records/", 1, api_records_get },
+};
+
+/* Find the route for a request; 405 when the path exists but not the method. */
+static void
+http_route(struct evhttp_request *req, void *arg)
+{
+	struct nadzord	*ctx = arg;
+	const char	*path = http_path(req);
+	int		 method = evhttp_request_get_command(req), known = 0;
+	size_t		 i, n;
+
+	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		n = strlen(routes[i].path);
+		if (routes[i].prefix ? strncmp(path, routes[i].path, n) != 0 :
+		    strcmp(path, routes[i].path) != 0)
+			continue;
+		known = 1;
+		if (routes[i].methods & method) {
+			routes[i].fn(ctx, req, path + n);
+			return;
+		}
+	}
+	if (known)
+		http_error(req, 405, "method not allowed on %s", path);
+	else
+		http_error(req, 404, "no such path");
+}
+
+/* Split HOST:PORT (or [V6]:PORT); -1 if malformed. */
+static int
+http_hostport(const char *hp, char *host, size_t len, unsigned short *port)
+{
+	const char	*colon = strrchr(hp, ':');
+	char		*end;
+	long		 p;
+	size_t		 n;
+
+	if (colon == NULL || colon == hp)
+		return -1;
+	n = (size_t)(colon - hp);
+	if (hp[0] == '[' && colon[-1] == ']') {
+		hp++;
+		n -= 2;
+	}
+	if (n >= len)
+		return -1;
+	memcpy(host, hp, n);
+	host[n] = '\0';
+	p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || p < 0 || p > 65535)
+		return -1;
+	*port = (unsigned short)p;
+	return 0;
+}
+
+int
+http_start(struct nadzord *ctx, const char *hostport, char **err)
+{
+	struct timeval	 tv = { ctx->conf.idle_timeout, 0 };
+	struct timeval	 sweep = { 0, HTTP_SWEEP_MS * 1000 };
+	char		 host[256];
+	unsigned short	 port;
+
+	if (http_hostport(hostport, host, sizeof host, &port) == -1) {
+		xasprintf(err, "--listen %s: expected HOST:PORT", hostport);
+		return -1;
+	}
+	if ((ctx->http = evhttp_new(ctx->base)) == NULL)
+		fatalx("evhttp_new");
+	evhttp_set_max_headers_size(ctx->http, ctx->conf.max_headers);
+	evhttp_set_max_body_size(ctx->http, ctx->conf.max_batch);
+	evhttp_set_timeout_tv(ctx->http, &tv);
+	evhttp_set_allowed_methods(ctx->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST);
+	evhttp_set_default_content_type(ctx->http, "application/json");
+	evhttp_set_bevcb(ctx->http, conn_new, ctx);
+	LIST_INIT(&ctx->conns);
+	ctx->ev_sweep = event_new(ctx->base, -1, EV_PERSIST, conn_sweep, ctx);
+	event_add(ctx->ev_sweep, &sweep);
+	evhttp_set_gencb(ctx->http, http_route, ctx);
+	ctx->bound = evhttp_bind_socket_with_handle(ctx->http, host, port);
+	if (ctx->bound == NULL) {
+		xasprintf(err, "cannot listen on %s (address in use, or not "
+		    "an address of this machine?)", hostport);
+		return -1;
+	}
+	return 0;
+}
+
+void
+http_stop_accepting(struct nadzord *ctx)
+{
+	if (ctx->bound != NULL) {
+		evhttp_del_accept_socket(ctx->http, ctx->bound);
+		ctx->bound = NULL;
+	}
+}
+
+/* Free the server, then the references we held on its connections. */
+void
+http_free(struct nadzord *ctx)
+{
+	struct conn *c;
+
+	if (ctx->http != NULL)
+		evhttp_free(ctx->http);
+	ctx->http = NULL;
+	if (ctx->ev_sweep != NULL)
+		event_free(ctx->ev_sweep);
+	ctx->ev_sweep = NULL;
+	while ((c = LIST_FIRST(&ctx->conns)) != NULL)
+		conn_release(ctx, c);
+}

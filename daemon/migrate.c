@@ -1,0 +1,153 @@
+/* migrate.c - the schema, as an ordered list of migrations keyed by user_version */
+#include <stdlib.h>
+
+#include "log.h"
+#include "store.h"
+
+/*
+ * Each entry takes the schema from version i to i+1 and runs in the same
+ * transaction as the bump of PRAGMA user_version, so an interrupted upgrade
+ * leaves the old version intact.  Never edit an entry that has shipped:
+ * append a new one.
+ */
+static const char *migrations[] = {
+	/* 1: facts (records and what they name), users, the audit chain. */
+	"CREATE TABLE user ("
+	"  id INTEGER PRIMARY KEY,"
+	"  login TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('district','region','department',"
+	"    'head','analyst','admin')),"
+	"  token_hash BLOB UNIQUE,"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE user_region ("
+	"  user INTEGER NOT NULL REFERENCES user(id),"
+	"  region TEXT NOT NULL,"
+	"  PRIMARY KEY (user, region)) WITHOUT ROWID;"
+	"CREATE TABLE record ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  region TEXT NOT NULL,"
+	"  office TEXT,"
+	"  facility_kind TEXT,"
+	"  facility_code TEXT,"
+	"  occurred INTEGER, received INTEGER, decided INTEGER,"
+	"  placed INTEGER, established INTEGER, done INTEGER,"
+	"  utcoff INTEGER NOT NULL,"
+	"  cell TEXT, term_days INTEGER,"
+	"  target TEXT, rule TEXT, outcome TEXT, participants INTEGER,"
+	"  submitted_by INTEGER NOT NULL REFERENCES user(id),"
+	"  stored INTEGER NOT NULL,"
+	"  digest BLOB NOT NULL,"
+	"  xml TEXT NOT NULL,"
+	"  UNIQUE (region, ref));"
+	"CREATE TABLE record_category ("
+	"  record INTEGER NOT NULL REFERENCES record(id),"
+	"  category TEXT NOT NULL,"
+	"  PRIMARY KEY (record, category)) WITHOUT ROWID;"
+	"CREATE TABLE person ("
+	"  record INTEGER NOT NULL REFERENCES record(id),"
+	"  seq INTEGER NOT NULL,"
+	"  role TEXT, name TEXT, iin TEXT, status TEXT, articles TEXT,"
+	"  on_register INTEGER, born TEXT, sex TEXT,"
+	"  PRIMARY KEY (record, seq)) WITHOUT ROWID;"
+	"CREATE TABLE measure ("
+	"  record INTEGER NOT NULL REFERENCES record(id),"
+	"  seq INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL, date TEXT,"
+	"  PRIMARY KEY (record, seq)) WITHOUT ROWID;"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  object TEXT,"
+	"  detail TEXT,"
+	"  prev BLOB NOT NULL,"
+	"  hash BLOB NOT NULL);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit history is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit history is append-only'); END;"
+	"CREATE TABLE health (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER);"
+	"INSERT INTO health VALUES (1, 0);",
+
+	/* 2: the indexes queries and reports need, learned from use. */
+	"CREATE INDEX record_kind_occurred ON record (kind, occurred);"
+	"CREATE INDEX record_region_kind ON record (region, kind);"
+	"CREATE INDEX record_target ON record (region, target) WHERE target IS NOT NULL;"
+	"CREATE INDEX record_category_category ON record_category (category, record);"
+	"CREATE INDEX person_iin ON person (iin) WHERE iin IS NOT NULL;",
+};
+
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int
+migrate_latest(void)
+{
+	return NMIGRATIONS;
+}
+
+/* The schema version the file carries. */
+static int
+migrate_version(sqlite3 *db)
+{
+	sqlite3_stmt	*stmt;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+/* Apply migration i (0-based) and bump user_version in one transaction. */
+static int
+migrate_one(sqlite3 *db, int i, char **err)
+{
+	char	*sql, *msg = NULL;
+
+	xasprintf(&sql, "BEGIN IMMEDIATE; %s PRAGMA user_version=%d; COMMIT;",
+	    migrations[i], i + 1);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		xasprintf(err, "cannot upgrade the database to version %d: %s",
+		    i + 1, msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		if (!sqlite3_get_autocommit(db))
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		free(sql);
+		return -1;
+	}
+	free(sql);
+	log_debug("database upgraded to schema version %d", i + 1);
+	return 0;
+}
+
+/* Bring the schema to version target; refuse a file from a newer nadzor
+ * rather than guess at its layout. */
+int
+migrate(sqlite3 *db, int target, char **err)
+{
+	int v, i;
+
+	if (target < 0 || target > NMIGRATIONS)
+		target = NMIGRATIONS;
+	if ((v = migrate_version(db)) == -1) {
+		xasprintf(err, "cannot read the schema version: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	if (v > NMIGRATIONS) {
+		xasprintf(err, "the database has schema version %d, newer than "
+		    "this nadzor knows (%d): upgrade nadzor", v, NMIGRATIONS);
+		return -1;
+	}
+	for (i = v; i < target; i++)
+		if (migrate_one(db, i, err) == -1)
+			return -1;
+	return 0;
+}

@@ -1,0 +1,263 @@
+/* nadzord.c - the daemon: flags, start-up, signals, clean shutdown */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "nadzord.h"
+#include "record.h"
+#include "store.h"
+#include "writer.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: nadzord --db PATH --listen HOST:PORT [--rules DIR]"
+	    " [--config FILE] [--foreground]\n"
+	    "  --db PATH         the SQLite database (created on first start)\n"
+	    "  --listen H:P      address to serve HTTP on (default 127.0.0.1:8470)\n"
+	    "  --rules DIR       rule sets and calendars (default rules)\n"
+	    "  --config FILE     limits, as 'key value' lines (see README)\n"
+	    "  --foreground      stay attached and log to stderr\n"
+	    "SIGTERM: finish what is in flight and stop. SIGHUP: reload rules.\n");
+}
+
+/* Parse flags into c; exits on bad usage with a one-line reason. */
+static void
+parse_flags(int argc, char **argv, struct config *c)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char	*err = NULL, *conffile = NULL;
+	int	 ch;
+
+	while ((ch = getopt_long(argc, argv, "d:l:r:c:fh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': free(c->db); c->db = xstrdup(optarg); break;
+		case 'l': free(c->listen); c->listen = xstrdup(optarg); break;
+		case 'r': free(c->rules); c->rules = xstrdup(optarg); break;
+		case 'c': conffile = optarg; break;
+		case 'f': c->foreground = 1; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "nadzord: unexpected argument '%s'\n", argv[optind]);
+		exit(2);
+	}
+	if (c->db == NULL)
+		c->db = xstrdup("nadzor.db");
+	if (c->listen == NULL)
+		c->listen = xstrdup("127.0.0.1:8470");
+	if (c->rules == NULL)
+		c->rules = xstrdup("rules");
+	if (conffile != NULL && config_load(c, conffile, &err) == -1) {
+		fprintf(stderr, "nadzord: %s\n", err);
+		exit(1);
+	}
+}
+
+void
+nadzord_job_done(struct nadzord *ctx)
+{
+	if (--ctx->inflight == 0 && ctx->stopping)
+		event_base_loopexit(ctx->base, NULL);
+}
+
+/* SIGTERM/SIGINT: stop accepting, answer what is queued, then leave; a
+ * second signal leaves at once. */
+static void
+on_term(evutil_socket_t sig, short what, void *arg)
+{
+	struct nadzord *ctx = arg;
+
+	(void)what;
+	if (ctx->stopping) {
+		log_warnx("signal %d again: stopping now", (int)sig);
+		event_base_loopbreak(ctx->base);
+		return;
+	}
+	log_info("signal %d: finishing %d queued jobs, then stopping",
+	    (int)sig, ctx->inflight);
+	ctx->stopping = 1;
+	http_stop_accepting(ctx);
+	if (ctx->inflight == 0)
+		event_base_loopexit(ctx->base, NULL);
+}
+
+/* SIGHUP: the rules directory is read again (rule sets arrive with the
+ * deadline engine; for now its presence is checked). */
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct nadzord	*ctx = arg;
+	struct stat	 sb;
+
+	(void)sig;
+	(void)what;
+	if (stat(ctx->conf.rules, &sb) == -1 || !S_ISDIR(sb.st_mode))
+		log_warnx("SIGHUP: rules directory %s is not readable; keeping "
+		    "the rules in force", ctx->conf.rules);
+	else
+		log_info("SIGHUP: rules directory %s reloaded", ctx->conf.rules);
+}
+
+/* Detach, but let the parent exit non-zero with the child's reason if
+ * start-up fails after the fork.  Returns the pipe to report on. */
+static int
+detach(void)
+{
+	int	 p[2];
+	char	 buf[512];
+	ssize_t	 n;
+	pid_t	 pid;
+
+	if (pipe(p) == -1 || (pid = fork()) == -1) {
+		fprintf(stderr, "nadzord: cannot detach: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		n = read(p[0], buf, sizeof buf - 1);
+		if (n > 0 && strncmp(buf, "ok", 2) == 0)
+			exit(0);
+		buf[n > 0 ? n : 0] = '\0';
+		fprintf(stderr, "nadzord: %s\n", n > 0 ? buf : "start-up failed");
+		exit(1);
+	}
+	close(p[0]);
+	setsid();
+	return p[1];
+}
+
+/* Report start-up to the parent (or stderr) and stop on failure. */
+static void
+started(int fd, const char *err)
+{
+	ssize_t n;
+
+	if (err != NULL) {
+		if (fd != -1)
+			n = write(fd, err, strlen(err));
+		fprintf(stderr, "nadzord: %s\n", err);
+		exit(1);
+	}
+	if (fd != -1) {
+		n = write(fd, "ok", 2);
+		close(fd);
+	}
+	(void)n;	/* the parent sees EOF if the pipe broke */
+}
+
+/* Quiet the standard descriptors once detached: logs go to syslog. */
+static void
+quiet_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd == -1)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+/* Everything the loop needs; *err on the first failure. */
+static int
+setup(struct nadzord *ctx, char **err)
+{
+	if ((ctx->schema = record_schema_load(err)) == NULL)
+		return -1;
+	if ((ctx->reader = store_open(ctx->conf.db, STORE_READONLY, err)) == NULL)
+		return -1;
+	if (evthread_use_pthreads() == -1 ||
+	    (ctx->base = event_base_new()) == NULL)
+		fatalx("cannot create the event base");
+	if ((ctx->writer = writer_start(ctx->conf.db, ctx->base, err)) == NULL)
+		return -1;
+	if (http_start(ctx, ctx->conf.listen, err) == -1)
+		return -1;
+	ctx->ev_term = evsignal_new(ctx->base, SIGTERM, on_term, ctx);
+	ctx->ev_int = evsignal_new(ctx->base, SIGINT, on_term, ctx);
+	ctx->ev_hup = evsignal_new(ctx->base, SIGHUP, on_hup, ctx);
+	evsignal_add(ctx->ev_term, NULL);
+	evsignal_add(ctx->ev_int, NULL);
+	evsignal_add(ctx->ev_hup, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/* Free in the order that keeps every pointer valid: the writer answers
+ * its last jobs while the HTTP server still exists. */
+static void
+teardown(struct nadzord *ctx)
+{
+	writer_stop(ctx->writer);
+	http_free(ctx);
+	event_free(ctx->ev_term);
+	event_free(ctx->ev_int);
+	event_free(ctx->ev_hup);
+	store_close(ctx->reader);
+	record_schema_free(ctx->schema);
+	event_base_free(ctx->base);
+	config_free(&ctx->conf);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct nadzord	 ctx;
+	struct store	*st;
+	char		*err = NULL;
+	int		 fd = -1;
+
+	memset(&ctx, 0, sizeof ctx);
+	log_init("nadzord", 1);
+	config_defaults(&ctx.conf);
+	parse_flags(argc, argv, &ctx.conf);
+
+	/* Create and migrate the database before forking: no connection may
+	 * cross a fork, and a bad file is reported to the caller directly. */
+	if ((st = store_open(ctx.conf.db, 0, &err)) == NULL)
+		started(-1, err);
+	store_close(st);
+	if (!ctx.conf.foreground)
+		fd = detach();
+	if (setup(&ctx, &err) == -1)
+		started(fd, err);
+	printf("nadzord: listening on http://%s (database %s, rules %s)\n",
+	    ctx.conf.listen, ctx.conf.db, ctx.conf.rules);
+	fflush(stdout);
+	started(fd, NULL);
+	if (!ctx.conf.foreground) {
+		quiet_stdio();
+		log_init("nadzord", 0);
+	}
+	event_base_dispatch(ctx.base);
+	log_info("stopped");
+	teardown(&ctx);
+	return 0;
+}

@@ -1,0 +1,55 @@
+/* client.h - the nadzor command: its command table and what commands share */
+#ifndef NADZOR_CLIENT_H
+#define NADZOR_CLIENT_H
+
+#include <stddef.h>
+
+struct evbuffer;
+
+/* Exit codes scripts can rely on (README lists them). */
+#define EXIT_OK		0
+#define EXIT_REFUSED	1	/* the daemon refused the input: 400, 409, 413, 415 */
+#define EXIT_USAGE	2
+#define EXIT_DENIED	3	/* 401, 403 */
+#define EXIT_NOTFOUND	4	/* 404 */
+#define EXIT_UNAVAIL	5	/* cannot connect, 5xx, 429 */
+
+struct client {
+	const char	*url;		/* --url or NADZOR_URL */
+	const char	*token;		/* --token or NADZOR_TOKEN */
+	const char	*db;		/* --db, for commands on the file */
+};
+
+struct cmd {
+	const char	*name;
+	const char	*usage;		/* arguments after the name */
+	const char	*help;		/* one line */
+	int		(*exec)(struct client *, int argc, char **argv);
+};
+
+/* The command table lives in nadzor.c; one file per command. */
+int	cmd_submit(struct client *, int, char **);
+int	cmd_record(struct client *, int, char **);
+int	cmd_user(struct client *, int, char **);
+int	cmd_audit(struct client *, int, char **);
+
+/* Print a command's usage to stderr (or stdout for --help) and return
+ * EXIT_USAGE. */
+int	cmd_usage(const char *name, int to_stdout);
+/* 1 if argv holds --help or -h (before "--"). */
+int	cmd_wants_help(int argc, char **argv);
+
+/*
+ * One HTTP request to the daemon: body may be NULL.  The answer's status
+ * goes in *status and its body in out.  0 if an answer came, -1 (and a
+ * message on stderr) if the daemon could not be reached.
+ */
+int	fetch(struct client *, const char *method, const char *path,
+	    const char *ctype, const void *body, size_t len, int *status,
+	    struct evbuffer *out);
+/* The exit code for an HTTP status. */
+int	fetch_exit_code(int status);
+/* The "error" string of a JSON error body, or the body itself (static). */
+const char	*fetch_error_text(struct evbuffer *);
+
+#endif

@@ -1,0 +1,39 @@
+/* http.h - the HTTP server: limits, connection cap, routing, answers */
+#ifndef NADZOR_HTTP_H
+#define NADZOR_HTTP_H
+
+#include <stdarg.h>
+
+struct evbuffer;
+struct evhttp_request;
+struct nadzord;
+struct user;
+
+/* Bind, set every limit and start serving; -1 and *err on failure. */
+int	http_start(struct nadzord *, const char *hostport, char **err);
+/* Stop accepting new connections (shutdown begins). */
+void	http_stop_accepting(struct nadzord *);
+void	http_free(struct nadzord *);
+
+/* The caller's user from the bearer token; on failure answers 401/429 and
+ * returns -1. */
+int	http_auth(struct nadzord *, struct evhttp_request *, struct user *);
+
+/* Answers.  The body is consumed. */
+void	http_reply(struct evhttp_request *, int status, const char *ctype,
+	    struct evbuffer *body);
+/* {"error": "..."} with status; the text is escaped. */
+void	http_error(struct evhttp_request *, int status, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* The path without the query, and one query parameter (caller frees). */
+const char	*http_path(struct evhttp_request *);
+char		*http_query(struct evhttp_request *, const char *key);
+
+/* Handlers, one file each. */
+void	api_records_post(struct nadzord *, struct evhttp_request *);
+void	api_records_get(struct nadzord *, struct evhttp_request *, const char *id);
+void	api_records_find(struct nadzord *, struct evhttp_request *);
+void	api_health(struct nadzord *, struct evhttp_request *);
+
+#endif

@@ -1,0 +1,39 @@
+/* nadzord.h - the daemon's one context: everything mutable lives here */
+#ifndef NADZOR_NADZORD_H
+#define NADZOR_NADZORD_H
+
+#include <sys/queue.h>
+
+#include "config.h"
+
+struct event;
+struct event_base;
+struct evhttp;
+struct evhttp_bound_socket;
+struct record_schema;
+struct store;
+struct writer;
+struct conn;
+
+struct nadzord {
+	struct config			 conf;
+	struct event_base		*base;
+	struct evhttp			*http;
+	struct evhttp_bound_socket	*bound;
+	struct store			*reader;	/* the loop's read-only connection */
+	struct writer			*writer;
+	struct record_schema		*schema;
+	struct event			*ev_term, *ev_int, *ev_hup;
+	LIST_HEAD(, conn)		 conns;		/* open HTTP connections */
+	int				 nconns;
+	struct event			*ev_sweep;	/* closes and deadlines */
+	int				 inflight;	/* jobs queued, not yet answered */
+	int				 stopping;
+	long long			 authfail_sec;	/* login flood window */
+	int				 authfail_n;
+};
+
+/* A job has been answered: on shutdown, the last one ends the loop. */
+void	nadzord_job_done(struct nadzord *);
+
+#endif

@@ -1,0 +1,42 @@
+/* store.h - the SQLite database: one connection, its pragmas, its statements */
+#ifndef NADZOR_STORE_H
+#define NADZOR_STORE_H
+
+#include <sqlite3.h>
+
+#define STORE_BUSY_MS	5000	/* how long a writer waits for another process's lock */
+
+struct store;
+
+#define STORE_READONLY	0x01	/* a reader: query_only, no migration */
+
+/* Open (creating and migrating when writable) the database at path. */
+struct store	*store_open(const char *path, int flags, char **err);
+void		 store_close(struct store *);
+sqlite3		*store_db(struct store *);
+
+/* A cached prepared statement for a static SQL string, reset and unbound. */
+sqlite3_stmt	*store_stmt(struct store *, const char *sql);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK; SQLite's result code. */
+int	 store_begin(struct store *);
+int	 store_commit(struct store *);
+int	 store_rollback(struct store *);
+int	 store_exec(struct store *, const char *sql);
+/* The last error as a sentence, for logs and 503 bodies. */
+const char	*store_errmsg(struct store *);
+
+/* Bind helpers: text or NULL, and int64 or NULL for RECORD_NOTIME. */
+void	store_bind_text(sqlite3_stmt *, int, const char *);
+void	store_bind_time(sqlite3_stmt *, int, long long);
+
+/* migrate.c: bring the schema to version target (-1: the latest). */
+#define MIGRATE_LATEST	(-1)
+int	migrate(sqlite3 *, int target, char **err);
+int	migrate_latest(void);
+
+/* Seconds and milliseconds since the epoch, from the wall clock. */
+long long	now_s(void);
+long long	now_ms(void);
+
+#endif
