@@ -1,0 +1,191 @@
+"""harness.py - a real nadzord on a free loopback port with a temporary database.
+
+Every integration test drives the programs users run: bin/nadzord over HTTP
+and bin/nadzor as a subprocess.  NADZOR_BIN picks the build (bin, or the
+sanitizer build).
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, os.environ.get("NADZOR_BIN", "bin"))
+DATA = os.path.join(ROOT, "tests", "data")
+SANITIZED = os.environ.get("NADZOR_SANITIZED") == "1"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def data(name):
+    with open(os.path.join(DATA, name), "rb") as f:
+        return f.read()
+
+
+class Daemon:
+    """One nadzord with its own directory, database and port."""
+
+    def __init__(self, config=None, db=None):
+        self.dir = tempfile.mkdtemp(prefix="nadzor-it-")
+        self.db = db or os.path.join(self.dir, "nadzor.db")
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.config = None
+        if config:
+            self.config = os.path.join(self.dir, "nadzord.conf")
+            with open(self.config, "w") as f:
+                f.write("".join("%s %s\n" % kv for kv in config.items()))
+        self.proc = None
+        self.log = os.path.join(self.dir, "nadzord.log")
+
+    def start(self, wait=True):
+        args = [os.path.join(BIN, "nadzord"), "--db", self.db, "--listen",
+                "127.0.0.1:%d" % self.port, "--rules", os.path.join(ROOT, "rules"),
+                "--foreground"]
+        if self.config:
+            args += ["--config", self.config]
+        self.logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.logf, stderr=self.logf)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("nadzord exited %d: %s" % (self.proc.returncode, self.logtext()))
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("nadzord did not become ready: " + self.logtext())
+
+    def logtext(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode("utf-8", "replace")[-4000:]
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        """Stop the daemon; returns its exit status (None if it had to be killed)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            rc = None
+        self.logf.close()
+        if SANITIZED and "Sanitizer" in self.logtext():
+            raise AssertionError("sanitizer report: " + self.logtext())
+        return rc
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.logf.close()
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def nadzor(self, *args, token=None, stdin=None, db=False):
+        """Run the client; returns CompletedProcess with text output."""
+        env = dict(os.environ, NADZOR_URL=self.url)
+        env.pop("NADZOR_TOKEN", None)
+        if token:
+            env["NADZOR_TOKEN"] = token
+        pre = ["--db", self.db] if db else []
+        return subprocess.run([os.path.join(BIN, "nadzor")] + pre + list(args),
+                              input=stdin, capture_output=True, env=env, timeout=120)
+
+    def user(self, login, role, *regions):
+        args = ["user", "add", login, "--role", role]
+        for r in regions:
+            args += ["--region", r]
+        p = self.nadzor(*args, db=True)
+        assert p.returncode == 0, p.stderr
+        return p.stdout.decode().strip()
+
+    def request(self, method, path, body=None, token=None, headers=None, timeout=30):
+        """One HTTP request; (status, headers dict, body bytes)."""
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        if body is not None and "Content-Type" not in h:
+            h["Content-Type"] = "application/xml"
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            c.request(method, path, body=body, headers=h)
+            r = c.getresponse()
+            return r.status, dict(r.getheaders()), r.read()
+        finally:
+            c.close()
+
+    def post(self, body, token):
+        st, _, b = self.request("POST", "/api/v1/records", body, token)
+        try:
+            return st, json.loads(b)
+        except ValueError:
+            return st, {"raw": b}
+
+    def raw(self, payload, timeout=5, read=True):
+        """Send raw bytes on a fresh connection; the answer's bytes (until close)."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        try:
+            s.sendall(payload)
+            if not read:
+                return b""
+            out = b""
+            while True:
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            return out
+        finally:
+            s.close()
+
+    def alive(self):
+        return self.proc.poll() is None and self.request("GET", "/healthz")[0] == 200
+
+    def sql(self, query):
+        """Read the database with sqlite3, as an operator would."""
+        import sqlite3
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            return con.execute(query).fetchall()
+        finally:
+            con.close()
+
+
+def status_of(raw):
+    """The status code of a raw HTTP answer, or 0."""
+    try:
+        return int(raw.split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def incident(ref, region="KZ-75", occurred="2025-03-20T02:15:00+05:00",
+             received="2025-03-20T02:40:00+05:00", category="self-harm", extra=""):
+    """A minimal valid incident."""
+    return ("""<incident xmlns="urn:nadzor:record:1"><ref>%s</ref><region>%s</region>"""
+            """<facility kind="si-uis" code="SI-75-18">SI-18</facility><category>%s</category>"""
+            """<occurred>%s</occurred><received>%s</received>%s</incident>"""
+            % (ref, region, category, occurred, received, extra)).encode()
