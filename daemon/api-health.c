@@ -35,12 +35,17 @@ health_done(struct wjob *w)
 {
 	struct health_job	*j = (struct health_job *)w;
 	struct evbuffer		*b;
+	unsigned long long	 groups, jobs;
 
 	if (w->status != 200)
 		http_error(j->req, 503, "%s", w->msg ? w->msg : "cannot write");
 	else {
+		/* Group commit at work: jobs per committed transaction. */
+		writer_stats(j->ctx->writer, &groups, &jobs);
 		b = evbuffer_new();
-		evbuffer_add_printf(b, "{\"status\":\"ok\"}\n");
+		evbuffer_add_printf(b, "{\"status\":\"ok\",\"connections\":%d,"
+		    "\"commits\":%llu,\"jobs\":%llu}\n", j->ctx->nconns, groups,
+		    jobs);
 		http_reply(j->req, 200, "application/json", b);
 	}
 	nadzord_job_done(j->ctx);

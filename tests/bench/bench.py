@@ -1,0 +1,113 @@
+"""bench.py - make bench: durable ingest against its baseline, in one run.
+
+ingest_ratio: records/s stored over HTTP by nadzord (wrk, 64 connections)
+divided by one-row-per-transaction inserts of the same bytes into SQLite with
+WAL and synchronous=FULL (build/tests/bench-baseline), both on this machine,
+one after the other.  ingest_p99_ms: the 99th percentile answer time of
+POST /api/v1/records at a steady 100 records/s on one keep-alive connection.
+"""
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from harness import Daemon  # noqa: E402
+
+BUILD = os.path.join(ROOT, os.environ.get("NADZOR_BUILD", "build"))
+RECORD = os.path.join(ROOT, "tests", "data", "incident.xml")
+BASELINE_ROWS = 3000
+WRK_SECONDS = 8
+STEADY_RATE = 100
+STEADY_SECONDS = 10
+
+
+def template(tmp):
+    """The sample incident with its ref replaced by a placeholder."""
+    with open(RECORD, "rb") as f:
+        body = f.read()
+    body = body.replace(b"<ref>ALM-2025-0142</ref>", b"<ref>@REF@</ref>")
+    path = os.path.join(tmp, "record.tmpl")
+    with open(path, "wb") as f:
+        f.write(body)
+    return path, body
+
+
+def baseline(tmp, tmpl):
+    db = os.path.join(tmp, "baseline.db")
+    out = subprocess.run([os.path.join(BUILD, "tests", "bench-baseline"), db, tmpl,
+                          str(BASELINE_ROWS)], capture_output=True, check=True)
+    return float(out.stdout)
+
+
+def wrk_ingest(d, tok, tmpl):
+    env = dict(os.environ, BENCH_RECORD=tmpl, BENCH_TOKEN=tok)
+    before = d.sql("SELECT count(*) FROM record")[0][0]
+    t0 = time.time()
+    out = subprocess.run(["wrk", "-t2", "-c64", "-d%ds" % WRK_SECONDS, "-s",
+                          os.path.join(HERE, "post.lua"), d.url + "/"],
+                         capture_output=True, env=env, text=True, check=True).stdout
+    elapsed = time.time() - t0
+    stored = d.sql("SELECT count(*) FROM record")[0][0] - before
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = int(m.group(1)) if m else 0
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return rps, stored, errors, elapsed, out
+
+
+def steady(d, tok, body):
+    """One request every 1/STEADY_RATE s; the answer times in ms."""
+    c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+    hdr = {"Content-Type": "application/xml", "Authorization": "Bearer " + tok}
+    lat = []
+    n = STEADY_RATE * STEADY_SECONDS
+    start = time.perf_counter()
+    for i in range(n):
+        due = start + i / STEADY_RATE
+        pause = due - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        b = body.replace(b"@REF@", b"STEADY-%d" % i)
+        t0 = time.perf_counter()
+        c.request("POST", "/api/v1/records", body=b, headers=hdr)
+        r = c.getresponse()
+        r.read()
+        lat.append((time.perf_counter() - t0) * 1000)
+        if r.status != 201:
+            raise SystemExit("steady: answer %d" % r.status)
+    c.close()
+    lat.sort()
+    return lat[int(len(lat) * 0.99) - 1], lat[len(lat) // 2]
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="nadzor-bench-")
+    tmpl, body = template(tmp)
+    base = baseline(tmp, tmpl)
+    d = Daemon().start()
+    try:
+        tok = d.user("bench", "region", "KZ-75")
+        rps, stored, errors, elapsed, out = wrk_ingest(d, tok, tmpl)
+        health = json.loads(d.request("GET", "/healthz")[2])
+        p99, p50 = steady(d, tok, body)
+    finally:
+        d.cleanup()
+    durable = stored / elapsed
+    print("# baseline: %d one-row transactions (WAL, synchronous=FULL): %.0f rows/s"
+          % (BASELINE_ROWS, base))
+    print("# nadzord: wrk -t2 -c64 -d%ds: %.0f answers/s, %d records stored "
+          "(%.0f/s), %d non-2xx; %d commits for %d jobs"
+          % (WRK_SECONDS, rps, stored, durable, errors, health["commits"], health["jobs"]))
+    print("# steady %d records/s for %ds: p50 %.2f ms" % (STEADY_RATE, STEADY_SECONDS, p50))
+    print("ingest_ratio=%.2f  (goal >= 5)" % (durable / base))
+    print("ingest_p99_ms=%.2f  (goal < 10)" % p99)
+
+
+if __name__ == "__main__":
+    main()
