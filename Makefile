@@ -25,7 +25,7 @@ endif
 COMMON_SRCS = daemon/log.c daemon/record.c daemon/iin.c daemon/timefmt.c \
 	daemon/store.c daemon/migrate.c daemon/user.c daemon/audit.c daemon/token.c \
 	daemon/ingest.c
-DAEMON_SRCS = daemon/nadzord.c daemon/config.c daemon/json.c daemon/writer.c daemon/http.c \
+DAEMON_SRCS = daemon/nadzord.c daemon/config.c daemon/json.c daemon/workq.c daemon/writer.c daemon/http.c \
 	daemon/api-records.c daemon/api-health.c
 CLIENT_SRCS = $(wildcard client/*.c)
 GEN_SRCS    = $(BUILD)/gen/record-xsd.c

@@ -18,15 +18,17 @@
 #include "user.h"
 #include "writer.h"
 
-/* A submission waiting for its group commit. */
+/* A submission: parsed on a parser thread, then stored by the writer. */
 struct submit_job {
 	struct wjob		 w;
 	struct nadzord		*ctx;
 	struct evhttp_request	*req;
+	struct user		 user;
+	char			*body;		/* a copy: the parser owns it */
+	size_t			 len;
+	long long		 now;
 	struct record_set	 set;
 	struct ingest_result	*res;
-	char			 actor[USER_LOGINMAX + 1];
-	long long		 user_id;
 };
 
 /* An audited read or refusal: the answer waits until the entry is durable. */
@@ -41,13 +43,25 @@ struct read_job {
 	struct evbuffer		*body;		/* the answer, or NULL for 404 */
 };
 
+/* Free a submission and count it answered. */
+static void
+submit_free(struct submit_job *j)
+{
+	nadzord_job_done(j->ctx);
+	record_set_free(&j->set);
+	free(j->body);
+	free(j->res);
+	free(j->w.msg);
+	free(j);
+}
+
 /* Writer thread: store the records. */
 static int
 submit_apply(struct store *st, struct wjob *w)
 {
 	struct submit_job *j = (struct submit_job *)w;
 
-	return ingest_store(st, &j->set, j->actor, j->user_id, j->res,
+	return ingest_store(st, &j->set, j->user.login, j->user.id, j->res,
 	    &w->status, &w->msg);
 }
 
@@ -87,11 +101,7 @@ submit_done(struct wjob *w)
 		http_error(j->req, w->status, "%s", w->msg ? w->msg : "not stored");
 	else
 		http_reply(j->req, w->status, "application/json", submit_body(j));
-	nadzord_job_done(j->ctx);
-	record_set_free(&j->set);
-	free(j->res);
-	free(w->msg);
-	free(j);
+	submit_free(j);
 }
 
 /* 415 unless the body says it is XML. */
@@ -117,85 +127,98 @@ submit_content_type(struct evhttp_request *req)
 
 /* 403 unless the user may log every record of the set. */
 static int
-submit_allowed(struct evhttp_request *req, const struct user *u,
+submit_allowed(struct wjob *w, const struct user *u,
     const struct record_set *set)
 {
 	size_t i;
 
-	if (!role_may_submit(u->role)) {
-		http_error(req, 403, "role %s may not submit records",
-		    role_name(u->role));
-		return -1;
-	}
 	for (i = 0; i < set->n; i++) {
 		if (!user_sees_region(u, set->v[i].region)) {
-			http_error(req, 403, "user %s may not submit records for "
+			w->status = 403;
+			xasprintf(&w->msg, "user %s may not submit records for "
 			    "region %s (record %s)", u->login, set->v[i].region,
 			    set->v[i].ref);
-			return -1;
+			return WJOB_REFUSED;
 		}
 	}
-	return 0;
+	return WJOB_OK;
 }
 
-/* The body as one contiguous buffer; NULL and 413 if over the limit. */
-static const char *
-submit_body_bytes(struct nadzord *ctx, struct evhttp_request *req, size_t *len)
+/* A parser thread: validate the body; 400, 413 or 403 in w if refused. */
+static int
+submit_parse(struct store *unused, struct wjob *w)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct submit_job	*j = (struct submit_job *)w;
+	struct record_error	 e;
+	size_t			 max = j->ctx->conf.max_record;
 
-	*len = evbuffer_get_length(in);
-	if (*len > ctx->conf.max_batch) {
-		http_error(req, 413, "the body is %zu bytes; a batch may have at "
-		    "most %zu", *len, ctx->conf.max_batch);
-		return NULL;
+	(void)unused;
+	if (record_parse(j->ctx->schema, j->body, j->len, j->now, &j->set,
+	    &e) == -1) {
+		w->status = 400;
+		if (e.element[0] != '\0')
+			xasprintf(&w->msg, "invalid record: line %d, element "
+			    "'%s': %s", e.line, e.element, e.reason);
+		else
+			xasprintf(&w->msg, "invalid record: %s", e.reason);
+		return WJOB_REFUSED;
 	}
-	return (const char *)evbuffer_pullup(in, -1);
+	if (j->set.n == 1 && j->len > max) {
+		w->status = 413;
+		xasprintf(&w->msg, "the record is %zu bytes; one record may have "
+		    "at most %zu (send a <batch> for more)", j->len, max);
+		return WJOB_REFUSED;
+	}
+	return submit_allowed(w, &j->user, &j->set);
 }
 
+/* Loop: parsed; refuse, or hand the records to the writer. */
+static void
+submit_parsed(struct wjob *w)
+{
+	struct submit_job *j = (struct submit_job *)w;
+
+	free(j->body);
+	j->body = NULL;
+	if (w->status >= 400) {
+		http_error(j->req, w->status, "%s", w->msg);
+		submit_free(j);
+		return;
+	}
+	j->res = xcalloc(j->set.n, sizeof *j->res);
+	w->apply = submit_apply;
+	w->done = submit_done;
+	writer_submit(j->ctx->writer, w);
+}
+
+/* Loop: the checks that need no parsing, then off to a parser thread, so
+ * a large batch never holds up the loop. */
 void
 api_records_post(struct nadzord *ctx, struct evhttp_request *req)
 {
 	struct submit_job	*j;
-	struct record_error	 e;
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
 	struct user		 u;
-	const char		*body;
-	size_t			 len;
 
-	if (http_auth(ctx, req, &u) == -1 || submit_content_type(req) == -1 ||
-	    (body = submit_body_bytes(ctx, req, &len)) == NULL)
+	if (http_auth(ctx, req, &u) == -1 || submit_content_type(req) == -1)
 		return;
+	if (!role_may_submit(u.role)) {
+		http_error(req, 403, "role %s may not submit records",
+		    role_name(u.role));
+		return;
+	}
 	j = xcalloc(1, sizeof *j);
-	if (record_parse(ctx->schema, body, len, now_s(), &j->set, &e) == -1) {
-		if (e.element[0] != '\0')
-			http_error(req, 400, "invalid record: line %d, element "
-			    "'%s': %s", e.line, e.element, e.reason);
-		else
-			http_error(req, 400, "invalid record: %s", e.reason);
-		free(j);
-		return;
-	}
-	if (j->set.n == 1 && len > ctx->conf.max_record) {
-		http_error(req, 413, "the record is %zu bytes; one record may have "
-		    "at most %zu (send a <batch> for more)", len,
-		    ctx->conf.max_record);
-		goto fail;
-	}
-	if (submit_allowed(req, &u, &j->set) == -1)
-		goto fail;
 	j->ctx = ctx;
 	j->req = req;
-	j->res = xcalloc(j->set.n, sizeof *j->res);
-	j->user_id = u.id;
-	snprintf(j->actor, sizeof j->actor, "%s", u.login);
-	j->w.apply = submit_apply;
-	j->w.done = submit_done;
+	j->user = u;
+	j->now = now_s();
+	j->len = evbuffer_get_length(in);
+	j->body = xmalloc(j->len + 1);
+	evbuffer_copyout(in, j->body, j->len);
+	j->w.apply = submit_parse;
+	j->w.done = submit_parsed;
 	ctx->inflight++;
-	writer_submit(ctx->writer, &j->w);
-	return;
-fail:
-	record_set_free(&j->set);
-	free(j);
+	workq_submit(ctx->parsers, &j->w);
 }
 
 /* Writer thread: the audit entry of a read or a refusal. */

@@ -18,6 +18,7 @@ config_defaults(struct config *c)
 	c->idle_timeout = 30;
 	c->request_timeout = 20;
 	c->auth_failures = 50;
+	c->parser_threads = 2;
 }
 
 void
@@ -44,6 +45,7 @@ static const struct config_key keys[] = {
 	CK(idle_timeout, 0, 1, 3600),
 	CK(request_timeout, 0, 1, 3600),
 	CK(auth_failures, 0, 1, 1000000),
+	CK(parser_threads, 0, 1, 64),
 };
 
 /* Set one key from its text; a sentence in *err if it is wrong. */

@@ -19,6 +19,7 @@
 #include "nadzord.h"
 #include "record.h"
 #include "store.h"
+#include "workq.h"
 #include "writer.h"
 
 static void
@@ -198,6 +199,8 @@ setup(struct nadzord *ctx, char **err)
 		fatalx("cannot create the event base");
 	if ((ctx->writer = writer_start(ctx->conf.db, ctx->base, err)) == NULL)
 		return -1;
+	ctx->parsers = workq_start(ctx->base, ctx->conf.parser_threads, 1,
+	    workq_run_each, NULL);
 	if (http_start(ctx, ctx->conf.listen, err) == -1)
 		return -1;
 	ctx->ev_term = evsignal_new(ctx->base, SIGTERM, on_term, ctx);
@@ -215,6 +218,7 @@ setup(struct nadzord *ctx, char **err)
 static void
 teardown(struct nadzord *ctx)
 {
+	workq_stop(ctx->parsers);	/* may hand jobs on to the writer */
 	writer_stop(ctx->writer);
 	http_free(ctx);
 	event_free(ctx->ev_term);

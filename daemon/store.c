@@ -131,18 +131,30 @@ store_exec(struct store *st, const char *sql)
 	return sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 }
 
+/* Run a statement without results from the cache: the writer issues its
+ * transaction and savepoint commands thousands of times a second. */
+int
+store_run(struct store *st, const char *sql)
+{
+	sqlite3_stmt	*stmt = store_stmt(st, sql);
+	int		 rc = sqlite3_step(stmt);
+
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
 /* IMMEDIATE takes the write lock now, so a busy database fails here, after
  * the busy timeout, rather than halfway through a batch. */
 int
 store_begin(struct store *st)
 {
-	return store_exec(st, "BEGIN IMMEDIATE");
+	return store_run(st, "BEGIN IMMEDIATE");
 }
 
 int
 store_commit(struct store *st)
 {
-	return store_exec(st, "COMMIT");
+	return store_run(st, "COMMIT");
 }
 
 /* Roll back if a transaction is still open: SQLite may already have done

@@ -17,6 +17,7 @@ struct config {
 	int	 idle_timeout;		/* seconds a connection may stay silent */
 	int	 request_timeout;	/* seconds from a request's first byte to its end */
 	int	 auth_failures;		/* failed logins per second before 429 */
+	int	 parser_threads;	/* threads validating records */
 };
 
 void	config_defaults(struct config *);

@@ -13,6 +13,7 @@ struct evhttp_bound_socket;
 struct record_schema;
 struct store;
 struct writer;
+struct workq;
 struct conn;
 
 struct nadzord {
@@ -22,6 +23,7 @@ struct nadzord {
 	struct evhttp_bound_socket	*bound;
 	struct store			*reader;	/* the loop's read-only connection */
 	struct writer			*writer;
+	struct workq			*parsers;	/* records are validated here */
 	struct record_schema		*schema;
 	struct event			*ev_term, *ev_int, *ev_hup;
 	LIST_HEAD(, conn)		 conns;		/* open HTTP connections */

@@ -23,6 +23,8 @@ int	 store_begin(struct store *);
 int	 store_commit(struct store *);
 int	 store_rollback(struct store *);
 int	 store_exec(struct store *, const char *sql);
+/* A cached statement without results, for a string literal. */
+int	 store_run(struct store *, const char *sql);
 /* The last error as a sentence, for logs and 503 bodies. */
 const char	*store_errmsg(struct store *);
 

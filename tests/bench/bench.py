@@ -24,6 +24,8 @@ BUILD = os.path.join(ROOT, os.environ.get("NADZOR_BUILD", "build"))
 RECORD = os.path.join(ROOT, "tests", "data", "incident.xml")
 BASELINE_ROWS = 3000
 WRK_SECONDS = 8
+WRK_CONNS = 32
+BATCH = 20
 STEADY_RATE = 100
 STEADY_SECONDS = 10
 
@@ -46,11 +48,11 @@ def baseline(tmp, tmpl):
     return float(out.stdout)
 
 
-def wrk_ingest(d, tok, tmpl):
-    env = dict(os.environ, BENCH_RECORD=tmpl, BENCH_TOKEN=tok)
+def wrk_ingest(d, tok, tmpl, batch=1):
+    env = dict(os.environ, BENCH_RECORD=tmpl, BENCH_TOKEN=tok, BENCH_BATCH=str(batch))
     before = d.sql("SELECT count(*) FROM record")[0][0]
     t0 = time.time()
-    out = subprocess.run(["wrk", "-t2", "-c64", "-d%ds" % WRK_SECONDS, "-s",
+    out = subprocess.run(["wrk", "-t1", "-c%d" % WRK_CONNS, "-d%ds" % WRK_SECONDS, "-s",
                           os.path.join(HERE, "post.lua"), d.url + "/"],
                          capture_output=True, env=env, text=True, check=True).stdout
     elapsed = time.time() - t0
@@ -96,17 +98,22 @@ def main():
         rps, stored, errors, elapsed, out = wrk_ingest(d, tok, tmpl)
         health = json.loads(d.request("GET", "/healthz")[2])
         p99, p50 = steady(d, tok, body)
+        brps, bstored, berrors, belapsed, _ = wrk_ingest(d, tok, tmpl, BATCH)
     finally:
         d.cleanup()
     durable = stored / elapsed
     print("# baseline: %d one-row transactions (WAL, synchronous=FULL): %.0f rows/s"
           % (BASELINE_ROWS, base))
-    print("# nadzord: wrk -t2 -c64 -d%ds: %.0f answers/s, %d records stored "
-          "(%.0f/s), %d non-2xx; %d commits for %d jobs"
-          % (WRK_SECONDS, rps, stored, durable, errors, health["commits"], health["jobs"]))
+    print("# nadzord: wrk -t1 -c%d -d%ds, one record per request: %.0f answers/s, "
+          "%d records stored (%.0f/s), %d non-2xx; %d commits for %d jobs"
+          % (WRK_CONNS, WRK_SECONDS, rps, stored, durable, errors, health["commits"],
+             health["jobs"]))
+    print("# nadzord: the same with <batch> of %d: %d records stored (%.0f/s), %d non-2xx"
+          % (BATCH, bstored, bstored / belapsed, berrors))
     print("# steady %d records/s for %ds: p50 %.2f ms" % (STEADY_RATE, STEADY_SECONDS, p50))
     print("ingest_ratio=%.2f  (goal >= 5)" % (durable / base))
     print("ingest_p99_ms=%.2f  (goal < 10)" % p99)
+    print("ingest_batch%d_ratio=%.2f  (information: batches of %d)" % (BATCH, bstored / belapsed / base, BATCH))
 
 
 if __name__ == "__main__":
