@@ -100,3 +100,23 @@ clean:
 	rm -rf build bin
 
 .PHONY: all deps deps-test deps-bench run test test-asan bench clean
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS on its corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
+	-Iinclude -I$(BUILD)/gen $(PKG_CFLAGS)
+FUZZ_TARGETS = record
+fuzz: deps $(BUILD)/gen/record-xsd.c
+	@sh tests/need-packages clang libclang-rt-14-dev
+	@mkdir -p $(BUILD)/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	    clang $(FUZZ_CFLAGS) -o $(BUILD)/fuzz/fuzz-$$t tests/fuzz/fuzz-$$t.c \
+	        daemon/record.c daemon/iin.c daemon/timefmt.c daemon/log.c \
+	        $(BUILD)/gen/record-xsd.c $(PKG_LIBS) || exit 1; \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+	    $(BUILD)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -dict=tests/fuzz/$$t.dict $(BUILD)/fuzz/corpus-$$t \
+	        tests/fuzz/corpus-$$t || exit 1; \
+	done
+
+.PHONY: fuzz

@@ -42,11 +42,12 @@ slurp(const char *path, size_t *len)
 static void
 submit_report(const char *path, struct evbuffer *b)
 {
-	const char	*s = (const char *)evbuffer_pullup(b, -1), *p;
+	const char	*s, *p;
 	long long	 id;
 	char		 region[32], ref[128], result[16];
 
-	if (s == NULL)
+	evbuffer_add(b, "", 1);		/* the body is text: terminate it */
+	if ((s = (const char *)evbuffer_pullup(b, -1)) == NULL)
 		return;
 	for (p = s; (p = strstr(p, "{\"id\":")) != NULL; p++) {
 		if (sscanf(p, "{\"id\":%lld,\"region\":\"%31[^\"]\",\"ref\":"
