@@ -156,7 +156,10 @@ submit_parse(struct store *unused, struct wjob *w)
 	if (record_parse(j->ctx->schema, j->body, j->len, j->now, &j->set,
 	    &e) == -1) {
 		w->status = 400;
-		if (e.element[0] != '\0')
+		if (strncmp(e.reason, "element '", 9) == 0)
+			xasprintf(&w->msg, "invalid record: line %d, %s", e.line,
+			    e.reason);
+		else if (e.element[0] != '\0')
 			xasprintf(&w->msg, "invalid record: line %d, element "
 			    "'%s': %s", e.line, e.element, e.reason);
 		else

@@ -2,6 +2,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,17 +38,34 @@ struct conn {
 	LIST_ENTRY(conn)	 entry;
 	struct bufferevent	*bev;
 	long long		 started;	/* ms: first byte of a request, or 0 */
+	int			 in_body;	/* the request head has arrived */
 };
 
-/* Bytes in: the first byte of a request starts its deadline. */
+/* Bytes in: the first byte of a request starts its deadline.  A NUL in
+ * the request head ends the connection before libevent parses it: its
+ * parser cuts header values at a NUL, so "Bearer TOKEN\0junk" would
+ * authenticate.  (Bodies are the record parser's business.) */
 static void
 conn_in(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 {
-	struct conn *c = arg;
+	struct conn		*c = arg;
+	struct evbuffer_ptr	 end, nul;
+	evutil_socket_t		 s;
 
-	(void)b;
-	if (info->n_added > 0 && c->started == 0)
+	if (info->n_added == 0 || c->in_body)
+		return;
+	if (c->started == 0)
 		c->started = now_ms();
+	end = evbuffer_search(b, "\r\n\r\n", 4, NULL);
+	if (end.pos != -1)
+		c->in_body = 1;
+	nul = evbuffer_search_range(b, "", 1, NULL, end.pos == -1 ? NULL : &end);
+	if (nul.pos == -1)
+		return;
+	log_warnx("http: a NUL byte in a request head; closing the connection");
+	evbuffer_drain(b, evbuffer_get_length(b));
+	if ((s = bufferevent_getfd(c->bev)) != -1)
+		shutdown(s, SHUT_RDWR);
 }
 
 /* Bytes out: an answer is being written, so the request was whole. */
@@ -57,8 +75,10 @@ conn_out(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 	struct conn *c = arg;
 
 	(void)b;
-	if (info->n_added > 0)
+	if (info->n_added > 0) {
 		c->started = 0;
+		c->in_body = 0;
+	}
 }
 
 /* Let go of a connection evhttp has freed. */
@@ -254,15 +274,74 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/v1/records/", 1, api_records_get },
 };
 
+/* 1 if s is an HTTP token (RFC 9110 tchar), as header names must be. */
+static int
+http_token(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("!#$%&'*+-.^_`|~", *s) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * Framing libevent 2.1.12 lets through and a proxy in front might read
+ * differently (request smuggling): any Transfer-Encoding (its chunk sizes
+ * accept "0x" and "+", and it ignores codings such as gzip), a repeated or
+ * non-numeric Content-Length, an empty or malformed header name.  Bodies
+ * must come with one plain Content-Length.  A sentence if refused.
+ */
+static const char *
+http_framing(struct evhttp_request *req)
+{
+	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
+	struct evkeyval		*kv;
+	int			 ncl = 0;
+
+	TAILQ_FOREACH(kv, h, next) {
+		if (!http_token(kv->key))
+			return "a header name is empty or not a token";
+		if (strcasecmp(kv->key, "Transfer-Encoding") == 0)
+			return "Transfer-Encoding is not accepted: send the body "
+			    "with Content-Length";
+		if (strcasecmp(kv->key, "Content-Length") == 0 &&
+		    (ncl++ > 0 || kv->value[0] == '\0' ||
+		    kv->value[strspn(kv->value, "0123456789")] != '\0'))
+			return "Content-Length must be given once, as digits";
+	}
+	return NULL;
+}
+
+/* Answer and close the connection after: used when the stream can no
+ * longer be trusted, or when stopping. */
+static void
+http_refuse(struct evhttp_request *req, int status, const char *why)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+	    "close");
+	http_error(req, status, "%s", why);
+}
+
 /* Find the route for a request; 405 when the path exists but not the method. */
 static void
 http_route(struct evhttp_request *req, void *arg)
 {
 	struct nadzord	*ctx = arg;
-	const char	*path = http_path(req);
+	const char	*path = http_path(req), *why;
 	int		 method = evhttp_request_get_command(req), known = 0;
 	size_t		 i, n;
 
+	if ((why = http_framing(req)) != NULL) {
+		http_refuse(req, strstr(why, "Transfer") ? 411 : 400, why);
+		return;
+	}
+	if (ctx->stopping) {
+		http_refuse(req, 503, "nadzord is stopping; try again shortly");
+		return;
+	}
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		n = strlen(routes[i].path);
 		if (routes[i].prefix ? strncmp(path, routes[i].path, n) != 0 :
@@ -339,6 +418,22 @@ http_start(struct nadzord *ctx, const char *hostport, char **err)
 		return -1;
 	}
 	return 0;
+}
+
+/* 1 when every answer written has left for the network. */
+int
+http_drained(struct nadzord *ctx)
+{
+	struct conn		*c;
+	bufferevent_event_cb	 ecb;
+
+	LIST_FOREACH(c, &ctx->conns, entry) {
+		bufferevent_getcb(c->bev, NULL, NULL, &ecb, NULL);
+		if (ecb != NULL &&
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+			return 0;
+	}
+	return 1;
 }
 
 void

@@ -82,7 +82,23 @@ parse_flags(int argc, char **argv, struct config *c)
 void
 nadzord_job_done(struct nadzord *ctx)
 {
-	if (--ctx->inflight == 0 && ctx->stopping)
+	ctx->inflight--;
+}
+
+#define STOP_CHECK_MS	20
+#define STOP_GRACE_MS	10000	/* a client that will not read its answer */
+
+/* While stopping: leave once every queued job is answered and every answer
+ * has left for the network (or the grace is over). */
+static void
+on_stop_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct nadzord *ctx = arg;
+
+	(void)fd;
+	(void)what;
+	if ((ctx->inflight == 0 && http_drained(ctx)) ||
+	    now_ms() - ctx->stop_started > STOP_GRACE_MS)
 		event_base_loopexit(ctx->base, NULL);
 }
 
@@ -91,7 +107,8 @@ nadzord_job_done(struct nadzord *ctx)
 static void
 on_term(evutil_socket_t sig, short what, void *arg)
 {
-	struct nadzord *ctx = arg;
+	struct nadzord	*ctx = arg;
+	struct timeval	 tv = { 0, STOP_CHECK_MS * 1000 };
 
 	(void)what;
 	if (ctx->stopping) {
@@ -102,9 +119,10 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: finishing %d queued jobs, then stopping",
 	    (int)sig, ctx->inflight);
 	ctx->stopping = 1;
+	ctx->stop_started = now_ms();
 	http_stop_accepting(ctx);
-	if (ctx->inflight == 0)
-		event_base_loopexit(ctx->base, NULL);
+	ctx->ev_stop = event_new(ctx->base, -1, EV_PERSIST, on_stop_check, ctx);
+	event_add(ctx->ev_stop, &tv);
 }
 
 /* SIGHUP: the rules directory is read again (rule sets arrive with the
@@ -224,6 +242,8 @@ teardown(struct nadzord *ctx)
 	event_free(ctx->ev_term);
 	event_free(ctx->ev_int);
 	event_free(ctx->ev_hup);
+	if (ctx->ev_stop != NULL)
+		event_free(ctx->ev_stop);
 	store_close(ctx->reader);
 	record_schema_free(ctx->schema);
 	event_base_free(ctx->base);

@@ -14,6 +14,8 @@ int	http_start(struct nadzord *, const char *hostport, char **err);
 /* Stop accepting new connections (shutdown begins). */
 void	http_stop_accepting(struct nadzord *);
 void	http_free(struct nadzord *);
+/* 1 when no answer is still waiting to be written. */
+int	http_drained(struct nadzord *);
 
 /* The caller's user from the bearer token; on failure answers 401/429 and
  * returns -1. */

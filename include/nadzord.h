@@ -31,6 +31,8 @@ struct nadzord {
 	struct event			*ev_sweep;	/* closes and deadlines */
 	int				 inflight;	/* jobs queued, not yet answered */
 	int				 stopping;
+	long long			 stop_started;	/* ms */
+	struct event			*ev_stop;	/* drains, then exits */
 	long long			 authfail_sec;	/* login flood window */
 	int				 authfail_n;
 };
