@@ -48,19 +48,28 @@ def baseline(tmp, tmpl):
     return float(out.stdout)
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time a process has used."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk_ingest(d, tok, tmpl, batch=1):
     env = dict(os.environ, BENCH_RECORD=tmpl, BENCH_TOKEN=tok, BENCH_BATCH=str(batch))
     before = d.sql("SELECT count(*) FROM record")[0][0]
+    cpu0 = cpu_seconds(d.proc.pid)
     t0 = time.time()
     out = subprocess.run(["wrk", "-t1", "-c%d" % WRK_CONNS, "-d%ds" % WRK_SECONDS, "-s",
                           os.path.join(HERE, "post.lua"), d.url + "/"],
                          capture_output=True, env=env, text=True, check=True).stdout
     elapsed = time.time() - t0
+    cpu = cpu_seconds(d.proc.pid) - cpu0
     stored = d.sql("SELECT count(*) FROM record")[0][0] - before
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = int(m.group(1)) if m else 0
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    return rps, stored, errors, elapsed, out
+    return rps, stored, errors, elapsed, cpu
 
 
 def steady(d, tok, body):
@@ -95,10 +104,10 @@ def main():
     d = Daemon().start()
     try:
         tok = d.user("bench", "region", "KZ-75")
-        rps, stored, errors, elapsed, out = wrk_ingest(d, tok, tmpl)
+        rps, stored, errors, elapsed, cpu = wrk_ingest(d, tok, tmpl)
         health = json.loads(d.request("GET", "/healthz")[2])
         p99, p50 = steady(d, tok, body)
-        brps, bstored, berrors, belapsed, _ = wrk_ingest(d, tok, tmpl, BATCH)
+        brps, bstored, berrors, belapsed, bcpu = wrk_ingest(d, tok, tmpl, BATCH)
     finally:
         d.cleanup()
     durable = stored / elapsed
@@ -110,6 +119,9 @@ def main():
              health["jobs"]))
     print("# nadzord: the same with <batch> of %d: %d records stored (%.0f/s), %d non-2xx"
           % (BATCH, bstored, bstored / belapsed, berrors))
+    print("# daemon CPU per stored record: %.0f us single, %.0f us in batches "
+          "(%d cores here)" % (cpu / max(stored, 1) * 1e6, bcpu / max(bstored, 1) * 1e6,
+                               os.cpu_count()))
     print("# steady %d records/s for %ds: p50 %.2f ms" % (STEADY_RATE, STEADY_SECONDS, p50))
     print("ingest_ratio=%.2f  (goal >= 5)" % (durable / base))
     print("ingest_p99_ms=%.2f  (goal < 10)" % p99)
