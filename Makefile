@@ -1,10 +1,11 @@
 # nadzor - supervision of the legality of detention.
 # A plain Makefile: pkg-config for the libraries, Debian packages installed on demand.
 
-PKGS_DEV  = libsqlite3-dev libevent-dev libxml2-dev libsodium-dev libnotify-dev pkg-config gcc make
+PKGS_DEV  = libsqlite3-dev libevent-dev libxml2-dev libsodium-dev libnotify-dev libjansson-dev \
+	pkg-config gcc make tzdata
 PKGS_TEST = python3 sqlite3 procps
 PKGS_BENCH = wrk
-LIBS      = sqlite3 libevent libevent_pthreads libxml-2.0 libsodium
+LIBS      = sqlite3 libevent libevent_pthreads libxml-2.0 libsodium jansson
 
 BUILD    ?= build
 BIN      ?= bin
@@ -24,9 +25,13 @@ endif
 # for user and audit commands.
 COMMON_SRCS = daemon/log.c daemon/record.c daemon/iin.c daemon/timefmt.c \
 	daemon/store.c daemon/migrate.c daemon/user.c daemon/audit.c daemon/token.c \
-	daemon/ingest.c
-DAEMON_SRCS = daemon/nadzord.c daemon/config.c daemon/json.c daemon/workq.c daemon/writer.c daemon/http.c \
-	daemon/api-records.c daemon/api-health.c
+	daemon/ingest.c daemon/rules.c daemon/tz.c daemon/calendar.c \
+	daemon/deadline.c daemon/law.c daemon/obligation.c daemon/periodic.c \
+	daemon/alert.c
+DAEMON_SRCS = daemon/nadzord.c daemon/config.c daemon/json.c daemon/workq.c \
+	daemon/writer.c daemon/http.c daemon/scheduler.c \
+	daemon/api-records.c daemon/api-health.c daemon/api-obligations.c \
+	daemon/api-alerts.c
 CLIENT_SRCS = $(wildcard client/*.c)
 GEN_SRCS    = $(BUILD)/gen/record-xsd.c
 

@@ -9,6 +9,7 @@
 #include "client.h"
 #include "log.h"
 #include "store.h"
+#include "tz.h"
 #include "user.h"
 
 /* Open the database named by --db; NULL with a message. */
@@ -133,6 +134,56 @@ user_change_cmd(struct store *st, const char *actor, const char *what,
 	return EXIT_OK;
 }
 
+/* user absent LOGIN --until YYYY-MM-DD [--substitute LOGIN]: away through
+ * that day (Astana time), alerts going to the substitute meanwhile. */
+static int
+user_absent_cmd(struct store *st, const char *actor, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "until", required_argument, NULL, 'u' },
+		{ "substitute", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char	*until = NULL, *sub = NULL;
+	char		*err = NULL;
+	struct tz	*z;
+	int		 ch, y, m, d, n = 0;
+	long long	 t;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'u')
+			until = optarg;
+		else if (ch == 's')
+			sub = optarg;
+		else
+			return cmd_usage("user", 0);
+	}
+	if (optind + 1 != argc || until == NULL)
+		return cmd_usage("user", 0);
+	if (sscanf(until, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
+	    until[n] != '\0' || m < 1 || m > 12 || d < 1 || d > 31) {
+		fprintf(stderr, "nadzor: --until %s: give a date, YYYY-MM-DD\n",
+		    until);
+		return EXIT_USAGE;
+	}
+	if ((z = tz_load("Asia/Almaty", &err)) == NULL) {
+		fprintf(stderr, "nadzor: %s\n", err);
+		free(err);
+		return EXIT_UNAVAIL;
+	}
+	/* Through the whole day given: until the next local midnight. */
+	t = tz_local_to_utc(z, y, m, d, 0, 0, 0) + 86400;
+	tz_free(z);
+	if (user_absent(st, actor, argv[optind], t, sub, &err) == -1) {
+		fprintf(stderr, "nadzor: %s\n", err);
+		free(err);
+		return EXIT_REFUSED;
+	}
+	printf("%s is absent through %s%s%s\n", argv[optind], until,
+	    sub ? "; alerts go to " : "", sub ? sub : "");
+	return EXIT_OK;
+}
+
 int
 cmd_user(struct client *cl, int argc, char **argv)
 {
@@ -142,13 +193,16 @@ cmd_user(struct client *cl, int argc, char **argv)
 	int		 rc;
 
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
-	    strcmp(sub, "disable") != 0 && strcmp(sub, "rotate-token") != 0)
+	    strcmp(sub, "disable") != 0 && strcmp(sub, "rotate-token") != 0 &&
+	    strcmp(sub, "absent") != 0)
 		return cmd_usage("user", 0);
 	if ((st = user_store(cl)) == NULL)
 		return EXIT_UNAVAIL;
 	audit_local_actor(actor, sizeof actor);
 	if (strcmp(sub, "add") == 0)
 		rc = user_add_cmd(st, actor, argc - 1, argv + 1);
+	else if (strcmp(sub, "absent") == 0)
+		rc = user_absent_cmd(st, actor, argc - 1, argv + 1);
 	else if (strcmp(sub, "list") == 0)
 		rc = argc == 2 ? (user_foreach(st, user_print, NULL) == 0 ?
 		    EXIT_OK : EXIT_UNAVAIL) : cmd_usage("user", 0);

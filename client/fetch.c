@@ -173,3 +173,20 @@ fetch_error_text(struct evbuffer *b)
 	msg[o] = '\0';
 	return msg;
 }
+
+json_t *
+fetch_json(struct client *cl, const char *path, int *rc)
+{
+	struct evbuffer	*out = evbuffer_new();
+	json_t		*j = NULL;
+	int		 status;
+
+	if (fetch(cl, "GET", path, NULL, NULL, 0, &status, out) == -1)
+		*rc = EXIT_UNAVAIL;
+	else if ((*rc = fetch_exit_code(status)) != EXIT_OK)
+		fprintf(stderr, "nadzor: %s\n", fetch_error_text(out));
+	else if ((j = json_answer(out)) == NULL)
+		*rc = EXIT_UNAVAIL;
+	evbuffer_free(out);
+	return j;
+}

@@ -13,10 +13,20 @@ static const struct cmd cmds[] = {
 	{ "record", "ID | REGION/REF", "show a stored record as XML",
 	    cmd_record },
 	{ "user", "add LOGIN --role ROLE [--region CODE]... | list | "
-	    "disable LOGIN | rotate-token LOGIN", "manage users in the database "
-	    "file (needs --db)", cmd_user },
+	    "disable LOGIN | rotate-token LOGIN | absent LOGIN --until DATE "
+	    "[--substitute LOGIN]", "manage users in the database file (needs "
+	    "--db)", cmd_user },
 	{ "audit", "verify | list [--last N]", "check or show the audit "
 	    "history in the database file (needs --db)", cmd_audit },
+	{ "obligations", "[--state S] [--region R] [--rule ID] [--record REF] "
+	    "[--due-within 2h] [--format table|json]", "list duties, soonest "
+	    "due first, with local times and time left", cmd_obligations },
+	{ "explain", "OBLIGATION-ID", "say in words why a due time is what it "
+	    "is", cmd_explain },
+	{ "waive", "OBLIGATION-ID --reason TEXT", "close a duty that does not "
+	    "apply (head or admin; audited)", cmd_waive },
+	{ "alerts", "[--mine] [--since RFC3339]", "recent warnings, breaches "
+	    "and escalations", cmd_alerts },
 };
 
 static const struct cmd *
@@ -44,7 +54,7 @@ usage(FILE *f)
 	    "  --db PATH      the database file, for user and audit commands\n"
 	    "commands:\n");
 	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "'nadzor COMMAND --help' for a command's arguments.\n");
 }
 

@@ -11,9 +11,12 @@
 #include "http.h"
 #include "ingest.h"
 #include "json.h"
+#include "law.h"
 #include "log.h"
 #include "nadzord.h"
+#include "obligation.h"
 #include "record.h"
+#include "scheduler.h"
 #include "store.h"
 #include "user.h"
 #include "writer.h"
@@ -29,6 +32,7 @@ struct submit_job {
 	long long		 now;
 	struct record_set	 set;
 	struct ingest_result	*res;
+	struct schedvec		 sv;		/* duties to arm after commit */
 };
 
 /* An audited read or refusal: the answer waits until the entry is durable. */
@@ -49,6 +53,7 @@ submit_free(struct submit_job *j)
 {
 	nadzord_job_done(j->ctx);
 	record_set_free(&j->set);
+	schedvec_free(&j->sv);
 	free(j->body);
 	free(j->res);
 	free(j->w.msg);
@@ -59,10 +64,15 @@ submit_free(struct submit_job *j)
 static int
 submit_apply(struct store *st, struct wjob *w)
 {
-	struct submit_job *j = (struct submit_job *)w;
+	struct submit_job	*j = (struct submit_job *)w;
+	struct law		*law = law_acquire(j->ctx->laws);
+	int			 rc;
 
-	return ingest_store(st, &j->set, j->user.login, j->user.id, j->res,
-	    &w->status, &w->msg);
+	rc = ingest_store_law(st, &j->set, j->user.login, j->user.id,
+	    role_name(j->user.role), law, now_s(), j->res, &j->sv, &w->status,
+	    &w->msg);
+	law_release(j->ctx->laws, law);
+	return rc;
 }
 
 /* {"status":..., "records":[{id, region, ref, kind, result}, ...]} */
@@ -99,8 +109,10 @@ submit_done(struct wjob *w)
 
 	if (w->status >= 400)
 		http_error(j->req, w->status, "%s", w->msg ? w->msg : "not stored");
-	else
+	else {
 		http_reply(j->req, w->status, "application/json", submit_body(j));
+		sched_update(j->ctx, &j->sv);
+	}
 	submit_free(j);
 }
 

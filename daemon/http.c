@@ -266,12 +266,20 @@ static void route_records_find(struct nadzord *c, struct evhttp_request *r,
     const char *rest) { (void)rest; api_records_find(c, r); }
 static void route_health(struct nadzord *c, struct evhttp_request *r,
     const char *rest) { (void)rest; api_health(c, r); }
+static void route_obligations(struct nadzord *c, struct evhttp_request *r,
+    const char *rest) { (void)rest; api_obligations_list(c, r); }
+static void route_alerts(struct nadzord *c, struct evhttp_request *r,
+    const char *rest) { (void)rest; api_alerts_list(c, r); }
 
 static const struct route routes[] = {
 	{ EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0, route_health },
 	{ EVHTTP_REQ_POST, "/api/v1/records", 0, route_records_post },
 	{ EVHTTP_REQ_GET, "/api/v1/records", 0, route_records_find },
 	{ EVHTTP_REQ_GET, "/api/v1/records/", 1, api_records_get },
+	{ EVHTTP_REQ_GET, "/api/v1/obligations", 0, route_obligations },
+	{ EVHTTP_REQ_GET, "/api/v1/obligations/", 1, api_obligations_get },
+	{ EVHTTP_REQ_POST, "/api/v1/obligations/", 1, api_obligations_waive },
+	{ EVHTTP_REQ_GET, "/api/v1/alerts", 0, route_alerts },
 };
 
 /* 1 if s is an HTTP token (RFC 9110 tchar), as header names must be. */

@@ -4,6 +4,7 @@
 
 #include "audit.h"
 #include "ingest.h"
+#include "obligation.h"
 #include "log.h"
 #include "record.h"
 #include "store.h"
@@ -161,6 +162,16 @@ ingest_store(struct store *st, const struct record_set *set,
     const char *actor, long long user_id, struct ingest_result *res,
     int *status, char **msg)
 {
+	return ingest_store_law(st, set, actor, user_id, NULL, NULL, 0, res,
+	    NULL, status, msg);
+}
+
+int
+ingest_store_law(struct store *st, const struct record_set *set,
+    const char *actor, long long user_id, const char *role,
+    const struct law *law, int64_t now, struct ingest_result *res,
+    struct schedvec *sv, int *status, char **msg)
+{
 	size_t	i;
 	int	rc, created = 0;
 
@@ -169,6 +180,11 @@ ingest_store(struct store *st, const struct record_set *set,
 		    msg);
 		if (rc != WJOB_OK)
 			return rc;
+		/* Duties exist in the same transaction as their record. */
+		if (res[i].created && law != NULL &&
+		    obligation_derive(st, law, &set->v[i], res[i].id, role, now,
+		    sv) == -1)
+			return WJOB_FAILED;
 		created |= res[i].created;
 	}
 	*status = created ? 201 : 200;

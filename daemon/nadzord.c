@@ -1,6 +1,4 @@
 /* nadzord.c - the daemon: flags, start-up, signals, clean shutdown */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,8 +14,10 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "law.h"
 #include "nadzord.h"
 #include "record.h"
+#include "scheduler.h"
 #include "store.h"
 #include "workq.h"
 #include "writer.h"
@@ -125,21 +125,26 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	event_add(ctx->ev_stop, &tv);
 }
 
-/* SIGHUP: the rules directory is read again (rule sets arrive with the
- * deadline engine; for now its presence is checked). */
+/* SIGHUP: read rules and calendar again.  A broken file leaves the law
+ * in force untouched; a good one replaces it and open duties are
+ * recomputed (met and late ones never change). */
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	struct nadzord	*ctx = arg;
-	struct stat	 sb;
+	struct law	*law;
+	char		*err = NULL;
 
 	(void)sig;
 	(void)what;
-	if (stat(ctx->conf.rules, &sb) == -1 || !S_ISDIR(sb.st_mode))
-		log_warnx("SIGHUP: rules directory %s is not readable; keeping "
-		    "the rules in force", ctx->conf.rules);
-	else
-		log_info("SIGHUP: rules directory %s reloaded", ctx->conf.rules);
+	if ((law = law_load(ctx->conf.rules, &err)) == NULL) {
+		log_warnx("SIGHUP: %s; the rules in force stay", err);
+		free(err);
+		return;
+	}
+	law_swap(ctx->laws, law);
+	log_info("SIGHUP: rules and calendar reloaded from %s", ctx->conf.rules);
+	sched_law_changed(ctx);
 }
 
 /* Detach, but let the parent exit non-zero with the child's reason if
@@ -208,8 +213,13 @@ quiet_stdio(void)
 static int
 setup(struct nadzord *ctx, char **err)
 {
+	struct law *law;
+
 	if ((ctx->schema = record_schema_load(err)) == NULL)
 		return -1;
+	if ((law = law_load(ctx->conf.rules, err)) == NULL)
+		return -1;
+	ctx->laws = law_holder_new(law);
 	if ((ctx->reader = store_open(ctx->conf.db, STORE_READONLY, err)) == NULL)
 		return -1;
 	if (evthread_use_pthreads() == -1 ||
@@ -219,6 +229,8 @@ setup(struct nadzord *ctx, char **err)
 		return -1;
 	ctx->parsers = workq_start(ctx->base, ctx->conf.parser_threads, 1,
 	    workq_run_each, NULL);
+	if (sched_start(ctx, err) == -1)
+		return -1;
 	if (http_start(ctx, ctx->conf.listen, err) == -1)
 		return -1;
 	ctx->ev_term = evsignal_new(ctx->base, SIGTERM, on_term, ctx);
@@ -238,6 +250,8 @@ teardown(struct nadzord *ctx)
 {
 	workq_stop(ctx->parsers);	/* may hand jobs on to the writer */
 	writer_stop(ctx->writer);
+	sched_stop(ctx);
+	law_holder_free(ctx->laws);
 	http_free(ctx);
 	event_free(ctx->ev_term);
 	event_free(ctx->ev_int);

@@ -162,6 +162,8 @@ static int	field_term(struct parse *, struct record *, xmlNodePtr,
 		    const struct field *);
 static int	field_measure(struct parse *, struct record *, xmlNodePtr,
 		    const struct field *);
+static int	field_part(struct parse *, struct record *, xmlNodePtr,
+		    const struct field *);
 
 #define OFF(f)	offsetof(struct record, f)
 
@@ -186,6 +188,13 @@ static const struct field fields[] = {
 	{ "person", field_person, 0 },
 	{ "term-days", field_term, 0 },
 	{ "measure", field_measure, 0 },
+	/* For these, "off" holds the RECORD_PART_* bit. */
+	{ "place", field_part, RECORD_PART_PLACE },
+	{ "circumstances", field_part, RECORD_PART_CIRCUMSTANCES },
+	{ "causes", field_part, RECORD_PART_CAUSES },
+	{ "aims", field_part, RECORD_PART_AIMS },
+	{ "methods", field_part, RECORD_PART_METHODS },
+	{ "instruments", field_part, RECORD_PART_INSTRUMENTS },
 };
 
 /* Times that may not precede another of the same record. */
@@ -1191,6 +1200,24 @@ fill_field(struct parse *p, struct record *rec, xmlNodePtr n)
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (xmlStrEqual(n->name, BAD_CAST fields[i].element))
 			return fields[i].fn(p, rec, n, &fields[i]);
+	return 0;
+}
+
+/* A free-text part of п. 17: note that it is there and not blank. */
+static int
+field_part(struct parse *p, struct record *rec, xmlNodePtr n,
+    const struct field *f)
+{
+	xmlChar		*text = xmlNodeGetContent(n);
+	const xmlChar	*s;
+
+	(void)p;
+	for (s = text; s != NULL && *s != '\0'; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') {
+			rec->parts |= (unsigned)f->off;
+			break;
+		}
+	xmlFree(text);
 	return 0;
 }
 

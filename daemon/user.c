@@ -338,3 +338,40 @@ user_rotate(struct store *st, const char *actor, const char *login,
 	sqlite3_bind_blob(stmt, 2, hash, sizeof hash, SQLITE_TRANSIENT);
 	return user_change(st, actor, login, stmt, "user.rotate-token", err);
 }
+
+int
+user_absent(struct store *st, const char *actor, const char *login,
+    long long until, const char *substitute, char **err)
+{
+	struct user	 u, sub;
+	sqlite3_stmt	*stmt;
+	char		 detail[160];
+	int		 rc = -1;
+
+	*err = NULL;
+	if (store_begin(st) != SQLITE_OK) {
+		xasprintf(err, "cannot mark absence: %s", store_errmsg(st));
+		return -1;
+	}
+	if (user_by_login(st, login, &u) != 0)
+		xasprintf(err, "no user %s", login);
+	else if (substitute != NULL && user_by_login(st, substitute, &sub) != 0)
+		xasprintf(err, "no user %s to substitute", substitute);
+	else if (substitute != NULL && sub.id == u.id)
+		xasprintf(err, "%s cannot substitute for themselves", login);
+	else {
+		stmt = store_stmt(st, "INSERT OR REPLACE INTO user_absence (user,"
+		    " until, substitute) VALUES (?, ?, ?)");
+		sqlite3_bind_int64(stmt, 1, u.id);
+		sqlite3_bind_int64(stmt, 2, until);
+		if (substitute != NULL)
+			sqlite3_bind_int64(stmt, 3, sub.id);
+		rc = sqlite3_step(stmt) == SQLITE_DONE ? 0 : -1;
+		sqlite3_reset(stmt);
+		snprintf(detail, sizeof detail, "until=%lld substitute=%s", until,
+		    substitute ? substitute : "none");
+		if (rc == 0)
+			rc = audit_append(st, actor, "user.absent", login, detail);
+	}
+	return user_finish(st, rc, err, "mark absence");
+}

@@ -32,6 +32,22 @@ int	cmd_submit(struct client *, int, char **);
 int	cmd_record(struct client *, int, char **);
 int	cmd_user(struct client *, int, char **);
 int	cmd_audit(struct client *, int, char **);
+int	cmd_obligations(struct client *, int, char **);
+int	cmd_explain(struct client *, int, char **);
+int	cmd_waive(struct client *, int, char **);
+int	cmd_alerts(struct client *, int, char **);
+
+/* json-read.c: the daemon's JSON answers (jansson). */
+typedef struct json_t json_t;
+json_t		*json_answer(struct evbuffer *);	/* NULL + message */
+const char	*json_s(json_t *, const char *key);	/* "" if absent */
+/* "2025-03-20T03:40:00+05:00" as "2025-03-20 03:40 +05:00". */
+void		 local_time(const char *rfc3339, char *buf, size_t len);
+/* Time from now to an RFC 3339 instant: "1h 05m", "-2d 03h". */
+void		 time_left(const char *rfc3339, char *buf, size_t len);
+/* GET path and hand the JSON answer to the caller (json_decref it);
+ * NULL and the exit code in *rc on failure. */
+json_t		*fetch_json(struct client *, const char *path, int *rc);
 
 /* Print a command's usage to stderr (or stdout for --help) and return
  * EXIT_USAGE. */

@@ -37,5 +37,11 @@ void	api_records_post(struct nadzord *, struct evhttp_request *);
 void	api_records_get(struct nadzord *, struct evhttp_request *, const char *id);
 void	api_records_find(struct nadzord *, struct evhttp_request *);
 void	api_health(struct nadzord *, struct evhttp_request *);
+void	api_obligations_list(struct nadzord *, struct evhttp_request *);
+void	api_obligations_get(struct nadzord *, struct evhttp_request *,
+	    const char *id);
+void	api_obligations_waive(struct nadzord *, struct evhttp_request *,
+	    const char *rest);
+void	api_alerts_list(struct nadzord *, struct evhttp_request *);
 
 #endif

@@ -2,7 +2,11 @@
 #ifndef NADZOR_INGEST_H
 #define NADZOR_INGEST_H
 
+#include <stdint.h>
+
+struct law;
 struct record_set;
+struct schedvec;
 struct store;
 
 struct ingest_result {
@@ -19,5 +23,12 @@ struct ingest_result {
 int	ingest_store(struct store *, const struct record_set *,
 	    const char *actor, long long user_id, struct ingest_result *,
 	    int *status, char **msg);
+
+/* The same, and the duties the law attaches to each new record (role: the
+ * submitter's); obligations to arm go in sv.  law may be NULL: none. */
+int	ingest_store_law(struct store *, const struct record_set *,
+	    const char *actor, long long user_id, const char *role,
+	    const struct law *, int64_t now, struct ingest_result *,
+	    struct schedvec *sv, int *status, char **msg);
 
 #endif

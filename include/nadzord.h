@@ -14,6 +14,8 @@ struct record_schema;
 struct store;
 struct writer;
 struct workq;
+struct law_holder;
+struct sched;
 struct conn;
 
 struct nadzord {
@@ -24,6 +26,8 @@ struct nadzord {
 	struct store			*reader;	/* the loop's read-only connection */
 	struct writer			*writer;
 	struct workq			*parsers;	/* records are validated here */
+	struct law_holder		*laws;		/* rules and calendar in force */
+	struct sched			*sched;
 	struct record_schema		*schema;
 	struct event			*ev_term, *ev_int, *ev_hup;
 	LIST_HEAD(, conn)		 conns;		/* open HTTP connections */

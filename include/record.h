@@ -67,10 +67,20 @@ struct record {
 	size_t			 npersons;
 	struct record_measure	*measures;
 	size_t			 nmeasures;
+	unsigned		 parts;		/* RECORD_PART_* present, non-empty */
 	char			*xml;		/* canonical XML, NUL-terminated */
 	size_t			 xmllen;
 	unsigned char		 digest[RECORD_DIGEST_LEN];
 };
+
+/* The free-text parts of an incident that п. 17 requires of a special
+ * report; kept as presence bits, the text itself lives in the XML. */
+#define RECORD_PART_PLACE		0x01
+#define RECORD_PART_CIRCUMSTANCES	0x02
+#define RECORD_PART_CAUSES		0x04
+#define RECORD_PART_AIMS		0x08
+#define RECORD_PART_METHODS		0x10
+#define RECORD_PART_INSTRUMENTS		0x20
 
 /* What one POST body held: one record, or every record of a <batch>. */
 struct record_set {

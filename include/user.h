@@ -56,6 +56,11 @@ int	user_disable(struct store *, const char *actor, const char *login,
 int	user_rotate(struct store *, const char *actor, const char *login,
 	    char token[TOKEN_LEN], char **err);
 
+/* Mark login absent until the instant `until` (exclusive), alerts going to
+ * substitute (a login, or NULL for nobody) meanwhile. */
+int	user_absent(struct store *, const char *actor, const char *login,
+	    long long until, const char *substitute, char **err);
+
 /* Lookups: 0 found, 1 not found, -1 database error. */
 int	user_by_token(struct store *, const char *token, size_t len,
 	    struct user *);
