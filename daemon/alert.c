@@ -110,10 +110,13 @@ alert_role(struct store *st, const struct obl *o, const char *role,
 	size_t		 n = 0, i;
 	int		 present = 0, rc = 0;
 
+	/* A substitute who is away too stands in for nobody. */
 	s = store_stmt(st, "SELECT u.login, a.until IS NOT NULL, sub.login"
 	    " FROM user u LEFT JOIN user_absence a ON a.user = u.id AND"
 	    " a.until > ?3 LEFT JOIN user sub ON sub.id = a.substitute AND"
-	    " sub.disabled = 0 WHERE u.disabled = 0 AND u.role = ?1 AND"
+	    " sub.disabled = 0 AND NOT EXISTS (SELECT 1 FROM user_absence sa"
+	    " WHERE sa.user = sub.id AND sa.until > ?3)"
+	    " WHERE u.disabled = 0 AND u.role = ?1 AND"
 	    " (EXISTS (SELECT 1 FROM user_region r WHERE r.user = u.id AND"
 	    " r.region = ?2) OR (u.role IN ('head', 'analyst', 'admin') AND"
 	    " NOT EXISTS (SELECT 1 FROM user_region r WHERE r.user = u.id)))"

@@ -34,8 +34,9 @@ def data(name):
 class Daemon:
     """One nadzord with its own directory, database and port."""
 
-    def __init__(self, config=None, db=None):
+    def __init__(self, config=None, db=None, rules=None):
         self.dir = tempfile.mkdtemp(prefix="nadzor-it-")
+        self.rules = rules or os.path.join(ROOT, "rules")
         self.db = db or os.path.join(self.dir, "nadzor.db")
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
@@ -49,7 +50,7 @@ class Daemon:
 
     def start(self, wait=True):
         args = [os.path.join(BIN, "nadzord"), "--db", self.db, "--listen",
-                "127.0.0.1:%d" % self.port, "--rules", os.path.join(ROOT, "rules"),
+                "127.0.0.1:%d" % self.port, "--rules", self.rules,
                 "--foreground"]
         if self.config:
             args += ["--config", self.config]
