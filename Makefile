@@ -96,6 +96,7 @@ test-asan: deps-test
 bench: deps-bench
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/bench-baseline
 	@NADZOR_BIN=$(BIN) NADZOR_BUILD=$(BUILD) python3 tests/bench/bench.py
+	@NADZOR_BIN=$(BIN) NADZOR_BUILD=$(BUILD) python3 tests/bench/engine.py
 
 $(BUILD)/tests/bench-baseline: tests/bench/baseline.c
 	@mkdir -p $(@D)
@@ -110,18 +111,19 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
 	-Iinclude -I$(BUILD)/gen $(PKG_CFLAGS)
-FUZZ_TARGETS = record
+FUZZ_TARGETS = record rules calendar
+FUZZ_LINK = daemon/record.c daemon/iin.c daemon/timefmt.c daemon/log.c \
+	daemon/rules.c daemon/tz.c daemon/calendar.c $(BUILD)/gen/record-xsd.c
 fuzz: deps $(BUILD)/gen/record-xsd.c
 	@sh tests/need-packages clang libclang-rt-14-dev
 	@mkdir -p $(BUILD)/fuzz
 	@for t in $(FUZZ_TARGETS); do \
 	    clang $(FUZZ_CFLAGS) -o $(BUILD)/fuzz/fuzz-$$t tests/fuzz/fuzz-$$t.c \
-	        daemon/record.c daemon/iin.c daemon/timefmt.c daemon/log.c \
-	        $(BUILD)/gen/record-xsd.c $(PKG_LIBS) || exit 1; \
+	        $(FUZZ_LINK) $(PKG_LIBS) || exit 1; \
 	    mkdir -p $(BUILD)/fuzz/corpus-$$t; \
-	    $(BUILD)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
-	        -dict=tests/fuzz/$$t.dict $(BUILD)/fuzz/corpus-$$t \
-	        tests/fuzz/corpus-$$t || exit 1; \
+	    dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	    $(BUILD)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) $$dict \
+	        $(BUILD)/fuzz/corpus-$$t tests/fuzz/corpus-$$t || exit 1; \
 	done
 
 .PHONY: fuzz

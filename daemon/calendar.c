@@ -1,4 +1,4 @@
-/* calendar.c - days off and region zones: load an XML file safely, answer queries */
+/* calendar.c - days off and region zones: load XML safely, answer queries */
 
 #include <sys/stat.h>
 
@@ -336,6 +336,14 @@ parser_error(void *ctx, xmlErrorPtr e)
 	    "not well-formed: %s", msg);
 }
 
+/* A generic error handler that prints nothing. */
+static void
+quiet(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+}
+
 /* Bytes to a tree with the hooks above, or NULL with the error set. */
 static xmlDocPtr
 parse_xml(struct load *l, const char *buf, size_t len)
@@ -343,6 +351,8 @@ parse_xml(struct load *l, const char *buf, size_t len)
 	xmlParserCtxtPtr	 ctxt;
 	xmlDocPtr		 doc;
 	const xmlError		*e;
+	xmlGenericErrorFunc	 old;
+	void			*oldctx;
 
 	if (len == 0) {
 		fail(l, 0, NULL, "the file is empty");
@@ -357,7 +367,13 @@ parse_xml(struct load *l, const char *buf, size_t len)
 	ctxt->sax->endElementNs = end_element;
 	ctxt->sax->serror = parser_error;
 	l->depth = 0;
+	/* Encoding conversion errors bypass the context's handlers and go to
+	 * the thread's generic one, which prints: silence it for this call. */
+	old = xmlGenericError;
+	oldctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, quiet);
 	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL, PARSE_OPTIONS);
+	xmlSetGenericErrorFunc(oldctx, old);
 	if (l->err == NULL && (doc == NULL || !ctxt->wellFormed)) {
 		e = xmlCtxtGetLastError(ctxt);
 		fail(l, e != NULL ? e->line : 0, NULL, "not well-formed XML");
@@ -392,8 +408,8 @@ scan(struct load *l, xmlNodePtr n, int schema)
 			    n->type == XML_ENTITY_NODE ||
 			    n->type == XML_ENTITY_DECL ||
 			    n->type == XML_DTD_NODE) {
-				fail(l, xmlGetLineNo(n), NULL, "an entity or DTD "
-				    "node; DTDs and entities are refused");
+				fail(l, xmlGetLineNo(n), NULL, "an entity or "
+				    "DTD node; DTDs and entities are refused");
 				return -1;
 			}
 			continue;
@@ -929,9 +945,9 @@ build(struct load *l, struct calendar *cal, xmlNodePtr root)
 			cal->transfers = xcalloc(count(sec, "day-off") +
 			    count(sec, "working-day"), sizeof(*cal->transfers));
 			for (n = sec->children; n != NULL; n = n->next)
-				if ((is(n, "day-off") || is(n, "working-day")) &&
-				    load_transfer(l, cal, n,
-				    is(n, "day-off")) == -1)
+				if ((is(n, "day-off") ||
+				    is(n, "working-day")) && load_transfer(l,
+				    cal, n, is(n, "day-off")) == -1)
 					return -1;
 		} else if (is(sec, "regions")) {
 			cal->regions = xcalloc(count(sec, "region"),

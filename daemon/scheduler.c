@@ -280,12 +280,17 @@ sched_arm(struct nadzord *ctx)
 {
 	struct sched	*s = ctx->sched;
 	struct timeval	 tv = { SCHED_MAXSLEEP, 0 };
-	int64_t		 now = now_s();
+	int64_t		 wait, now = now_ms();
 
 	if (s->busy)
 		return;
-	if (s->n > 0 && s->heap[0].at - now < SCHED_MAXSLEEP)
-		tv.tv_sec = s->heap[0].at > now ? s->heap[0].at - now : 0;
+	/* Milliseconds: due times are whole seconds, but "now" is not. */
+	if (s->n > 0 && (wait = s->heap[0].at * 1000 - now) <
+	    SCHED_MAXSLEEP * 1000LL) {
+		wait = wait > 0 ? wait : 0;
+		tv.tv_sec = wait / 1000;
+		tv.tv_usec = wait % 1000 * 1000;
+	}
 	evtimer_add(s->timer, &tv);
 }
 

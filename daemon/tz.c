@@ -17,7 +17,7 @@
 #define DAY		INT64_C(86400)
 #define MAXFILE		(256 * 1024)	/* the largest system zone is 4 KiB */
 #define MAXOFF		(26 * 3600)	/* wider than any offset ever used */
-#define HEADER		44		/* "TZif", version, 15 unused, 6 counts */
+#define HEADER		44	/* "TZif", version, 15 unused, 6 counts */
 
 /*
  * A zone as segments: from at[i] (inclusive) until at[i + 1] the clock is

@@ -64,12 +64,13 @@ int		 calendar_next_working(const struct calendar *, int *y, int *m,
  * skipped as above.  0, or -1 if n < 0, the date is not in the calendar or
  * the count leaves the calendar's years.
  */
-int		 calendar_add_working_days(const struct calendar *, int y, int m,
-		    int d, int n, int *oy, int *om, int *od, char *skipped,
-		    size_t len);
+int		 calendar_add_working_days(const struct calendar *, int y,
+		    int m, int d, int n, int *oy, int *om, int *od,
+		    char *skipped, size_t len);
 
 /* A region's tz zone ("Asia/Almaty"), or NULL if the code is unknown. */
-const char	*calendar_region_tz(const struct calendar *, const char *region);
+const char	*calendar_region_tz(const struct calendar *,
+		    const char *region);
 
 /* A region's name in lang "ru", "kk" or "en"; NULL if either is unknown. */
 const char	*calendar_region_name(const struct calendar *,

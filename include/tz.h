@@ -1,4 +1,4 @@
-/* tz.h - time zones read from the system tz database, without TZ or localtime */
+/* tz.h - time zones from the system tz database, without TZ or localtime */
 #ifndef NADZOR_TZ_H
 #define NADZOR_TZ_H
 

@@ -1,4 +1,4 @@
-/* fuzz-calendar.c - libFuzzer target: any bytes through calendar_load_mem and the queries */
+/* fuzz-calendar.c - libFuzzer target: any bytes through calendar_load_mem */
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* test-calendar.c - days off of 2023-2026 worked out by hand, time zones, broken files */
+/* test-calendar.c - days off worked out by hand, time zones, broken files */
 
 #include <pthread.h>
 #include <stdint.h>
@@ -354,8 +354,8 @@ static const struct brokencase {
 	    "of line 4 (K)" },
 	{ "duplicate transfer", HEAD HOLIDAYS "<transfers>\n<day-off "
 	    "date=\"2025-01-03\" reason=\"a\"/>\n<day-off date=\"2025-01-03\" "
-	    "reason=\"b\"/>\n</transfers>\n" REGIONS TAIL, "calendar:9: element "
-	    "'day-off': 2025-01-03 is already the date of another transfer" },
+	    "reason=\"b\"/>\n</transfers>\n" REGIONS TAIL, "calendar:9: "
+	    "element 'day-off': 2025-01-03 is already the date of another transfer" },
 	{ "transfer on a holiday", HEAD HOLIDAYS "<transfers>\n<working-day "
 	    "date=\"2025-03-21\" reason=\"r\"/>\n</transfers>\n" REGIONS TAIL,
 	    "element 'working-day': 2025-03-21 is a holiday (Nauryz)" },
@@ -553,7 +553,8 @@ static void
 test_broken(void)
 {
 	const struct brokencase	*valid = find_broken("valid");
-	const struct brokencase	*other = find_broken("same day, separate years");
+	const struct brokencase	*other =
+	    find_broken("same day, separate years");
 	struct calendar		*cal, *cal2;
 	char			*err;
 	size_t			 i;
@@ -701,12 +702,15 @@ zone(const char *name)
 static void
 test_tz(void)
 {
-	struct tz	*alm = zone("Asia/Almaty"), *kst = zone("Asia/Qostanay");
-	struct tz	*aqt = zone("Asia/Aqtobe"), *kzo = zone("Asia/Qyzylorda");
+	struct tz	*alm = zone("Asia/Almaty");
+	struct tz	*kst = zone("Asia/Qostanay");
+	struct tz	*aqt = zone("Asia/Aqtobe");
+	struct tz	*kzo = zone("Asia/Qyzylorda");
 	struct tz	*z;
 	int		 y, m, d;
 	size_t		 i;
-	static const char *west[] = { "Asia/Oral", "Asia/Atyrau", "Asia/Aqtau" };
+	static const char *west[] = { "Asia/Oral", "Asia/Atyrau",
+		"Asia/Aqtau" };
 
 	ok(strcmp(tz_name(alm), "Asia/Almaty") == 0, "name");
 	/* Almaty: +06 until 2024-03-01 00:00 local (2024-02-29T18:00Z),
@@ -802,8 +806,8 @@ test_tz_refused(void)
 		    "file or directory" },
 		{ "Asia", "is not a file" },
 		{ "leapseconds", "not a TZif file" },
-		{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-		    "AAAAAA", "longer than" },
+		{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		    "AAAAAAAAAAAAA", "longer than" },
 	};
 	struct tz	*z;
 	char		*err;
