@@ -164,52 +164,57 @@ missing_parts(const struct rule *r, const struct record *rec, char *buf,
 	}
 }
 
-/* Insert one duty; its id in *id, or 0 if it existed (same key). */
-static int
-obl_insert(struct store *st, const char *key, const struct ruleset *rs,
-    const struct rule *r, long long record, int person, const char *region,
-    const char *period, const struct deadline *dl, const char *missing,
-    int64_t now, long long *id)
+int
+obligation_insert(struct store *st, const struct duty *d, int64_t now,
+    struct schedvec *sv)
 {
-	sqlite3_stmt	*stmt;
-	int		 overdue = dl->due != DEADLINE_NONE && dl->due <= now, rc;
+	const struct rule	*r = d->rule;
+	const struct deadline	*dl = d->dl;
+	sqlite3_stmt		*stmt;
+	long long		 id;
+	int			 rc;
 
 	stmt = store_stmt(st, "INSERT OR IGNORE INTO obligation (key, rule, item,"
 	    " ruleset, ruleset_version, action, needs_outcome, record, person,"
 	    " region, period, actor, start_event, starts, due, term, explain,"
 	    " missing, state, next_at, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
 	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	store_bind_text(stmt, 1, key);
+	store_bind_text(stmt, 1, d->key);
 	store_bind_text(stmt, 2, r->id);
 	store_bind_text(stmt, 3, r->item);
-	store_bind_text(stmt, 4, rs->id);
-	store_bind_text(stmt, 5, rs->version);
+	store_bind_text(stmt, 4, d->set->id);
+	store_bind_text(stmt, 5, d->set->version);
 	store_bind_text(stmt, 6, r->action);
 	sqlite3_bind_int(stmt, 7, r->needs_outcome);
-	if (record > 0)
-		sqlite3_bind_int64(stmt, 8, record);
-	if (person >= 0)
-		sqlite3_bind_int(stmt, 9, person);
-	store_bind_text(stmt, 10, region);
-	store_bind_text(stmt, 11, period);
+	if (d->record > 0)
+		sqlite3_bind_int64(stmt, 8, d->record);
+	if (d->person >= 0)
+		sqlite3_bind_int(stmt, 9, d->person);
+	store_bind_text(stmt, 10, d->region);
+	store_bind_text(stmt, 11, d->period);
 	store_bind_text(stmt, 12, r->actor);
 	store_bind_text(stmt, 13, start_names[r->start]);
 	sqlite3_bind_int64(stmt, 14, dl->starts);
 	if (dl->due != DEADLINE_NONE) {
 		sqlite3_bind_int64(stmt, 15, dl->due);
-		/* The scheduler decides which event is due: the first. */
+		/* The scheduler decides which event is due: from the first. */
 		sqlite3_bind_int64(stmt, 20, dl->starts < now ? now : dl->starts);
 	}
 	store_bind_text(stmt, 16, dl->term);
 	store_bind_text(stmt, 17, dl->explain);
-	store_bind_text(stmt, 18, missing && *missing ? missing : NULL);
-	store_bind_text(stmt, 19, overdue ? "overdue" : "open");
+	store_bind_text(stmt, 18, d->missing && *d->missing ? d->missing : NULL);
+	store_bind_text(stmt, 19, dl->due != DEADLINE_NONE && dl->due <= now ?
+	    "overdue" : "open");
 	sqlite3_bind_int64(stmt, 21, now);
 	rc = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
-	*id = sqlite3_changes(store_db(st)) > 0 ?
-	    sqlite3_last_insert_rowid(store_db(st)) : 0;
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(store_db(st)) > 0 && dl->due != DEADLINE_NONE) {
+		id = sqlite3_last_insert_rowid(store_db(st));
+		schedvec_push(sv, id, dl->starts < now ? now : dl->starts);
+	}
+	return 0;
 }
 
 /* Explain how late the record itself came: the facility's own delay. */
@@ -236,7 +241,6 @@ derive_rule(struct store *st, const struct law *law, const struct ruleset *rs,
 {
 	struct deadline	 dl;
 	char		 key[OBL_KEYMAX], err[256], missing[256];
-	long long	 oid;
 	int64_t		 start = record_start(rec, r->start);
 	size_t		 p, np = r->per_person && rec->npersons ? rec->npersons : 1;
 
@@ -253,18 +257,18 @@ derive_rule(struct store *st, const struct law *law, const struct ruleset *rs,
 	explain_arrival(rec, &dl, now, &dl);
 	missing_parts(r, rec, missing, sizeof missing);
 	for (p = 0; p < np; p++) {
-		if (r->per_person && rec->npersons)
+		struct duty d = { rs, r, key, rec->region, NULL, id, -1, &dl,
+		    missing };
+
+		if (r->per_person && rec->npersons) {
 			snprintf(key, sizeof key, "%s/%s/r%lld/p%zu", r->id,
 			    rec->region, id, p);
-		else
+			d.person = (int)p;
+		} else
 			snprintf(key, sizeof key, "%s/%s/r%lld", r->id,
 			    rec->region, id);
-		if (obl_insert(st, key, rs, r, id, r->per_person &&
-		    rec->npersons ? (int)p : -1, rec->region, NULL, &dl, missing,
-		    now, &oid) == -1)
+		if (obligation_insert(st, &d, now, sv) == -1)
 			return -1;
-		if (oid > 0 && dl.due != DEADLINE_NONE)
-			schedvec_push(sv, oid, dl.starts < now ? now : dl.starts);
 	}
 	return 0;
 }

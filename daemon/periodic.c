@@ -35,11 +35,9 @@ periodic_one(struct store *st, const struct law *law, const struct ruleset *rs,
 {
 	const struct tz	*z = law_zone(law, region);
 	struct deadline	 dl;
-	sqlite3_stmt	*stmt;
+	struct duty	 d;
 	char		 key[160], pn[16], err[256];
-	long long	 id;
 	int64_t		 start;
-	int		 rc;
 
 	start = period_edge(z, p, r->start == START_PERIOD_END);
 	if (deadline_compute(r, law->cal, z, start, &p, &dl, err, sizeof err) ==
@@ -52,39 +50,8 @@ periodic_one(struct store *st, const struct law *law, const struct ruleset *rs,
 		return 0;
 	period_name(p, pn, sizeof pn);
 	snprintf(key, sizeof key, "%s/%s/%s", r->id, region, pn);
-	stmt = store_stmt(st, "INSERT OR IGNORE INTO obligation (key, rule, item,"
-	    " ruleset, ruleset_version, action, needs_outcome, region, period,"
-	    " actor, start_event, starts, due, term, explain, state, next_at,"
-	    " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?)");
-	store_bind_text(stmt, 1, key);
-	store_bind_text(stmt, 2, r->id);
-	store_bind_text(stmt, 3, r->item);
-	store_bind_text(stmt, 4, rs->id);
-	store_bind_text(stmt, 5, rs->version);
-	store_bind_text(stmt, 6, r->action);
-	sqlite3_bind_int(stmt, 7, r->needs_outcome);
-	store_bind_text(stmt, 8, region);
-	store_bind_text(stmt, 9, pn);
-	store_bind_text(stmt, 10, r->actor);
-	store_bind_text(stmt, 11, r->start == START_PERIOD_END ? "period-end" :
-	    "period-start");
-	sqlite3_bind_int64(stmt, 12, dl.starts);
-	sqlite3_bind_int64(stmt, 13, dl.due);
-	store_bind_text(stmt, 14, dl.term);
-	store_bind_text(stmt, 15, dl.explain);
-	store_bind_text(stmt, 16, dl.due <= now ? "overdue" : "open");
-	sqlite3_bind_int64(stmt, 17, dl.starts < now ? now : dl.starts);
-	sqlite3_bind_int64(stmt, 18, now);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return -1;
-	if (sqlite3_changes(store_db(st)) > 0) {
-		id = sqlite3_last_insert_rowid(store_db(st));
-		schedvec_push(sv, id, dl.starts < now ? now : dl.starts);
-	}
-	return 0;
+	d = (struct duty){ rs, r, key, region, pn, 0, -1, &dl, NULL };
+	return obligation_insert(st, &d, now, sv);
 }
 
 /* Every period of kind k from the one holding `since` to the one holding

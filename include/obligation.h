@@ -5,8 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct deadline;
 struct law;
 struct record;
+struct rule;
+struct ruleset;
 struct store;
 
 /* Obligations whose next event time changed in a transaction: after the
@@ -34,6 +37,23 @@ void	schedvec_free(struct schedvec *);
 int	obligation_derive(struct store *, const struct law *,
 	    const struct record *, long long id, const char *submitter,
 	    int64_t now, struct schedvec *);
+
+/* What a new duty is made of. */
+struct duty {
+	const struct ruleset	*set;
+	const struct rule	*rule;
+	const char		*key;		/* rule/region/rN[/pN] or rule/region/period */
+	const char		*region;
+	const char		*period;	/* "2026-11", or NULL */
+	long long		 record;	/* or 0 */
+	int			 person;	/* or -1 */
+	const struct deadline	*dl;
+	const char		*missing;	/* parts of п. 17 lacking, or NULL */
+};
+
+/* Store a duty unless its key exists (then nothing changes); arm it. */
+int	obligation_insert(struct store *, const struct duty *, int64_t now,
+	    struct schedvec *);
 
 /* Periodic duties (monthly-info, quarterly-*, halfyear, annual) of every
  * region, for periods due from `since` up to now + horizon days. */

@@ -337,3 +337,35 @@ def test_obligations_scoped_waived_with_reason_and_explained():
         assert d.nadzor("waive", str(o["id"]), "--reason", "again", token=boss).returncode == 1
     finally:
         d.cleanup()
+
+
+def test_records_are_judged_by_the_rule_set_in_force_when_they_happened():
+    """A successor set from 2026-01-01 doubles call-1h's term: an incident of
+    2025 keeps one hour, an incident of 2026 gets two."""
+    d = Daemon()
+    tmp = os.path.join(d.dir, "rules")
+    shutil.copytree(os.path.join(ROOT, "rules"), tmp)
+    old = os.path.join(tmp, "order-7-2015.xml")
+    text = open(old).read()
+    open(old, "w").write(text.replace('valid-from="2015-01-06"',
+                                      'valid-from="2015-01-06" valid-until="2026-01-01"', 1))
+    new = text.replace('id="order-7-2015"', 'id="successor-2026"', 1) \
+              .replace('valid-from="2015-01-06"', 'valid-from="2026-01-01"', 1)
+    i = new.index('id="call-1h"')
+    j = new.index("</rule>", i)
+    new = new[:i] + new[i:j].replace('hours="1"', 'hours="2"', 1) + new[j:]
+    open(os.path.join(tmp, "successor-2026.xml"), "w").write(new)
+    d.rules = tmp
+    d.start()
+    try:
+        alm, zonal, boss = people(d)
+        d.post(incident("Y2025", occurred="2025-12-31T23:00:00+05:00",
+                        received="2025-12-31T23:30:00+05:00"), alm)
+        d.post(incident("Y2026", occurred="2026-01-01T00:30:00+05:00",
+                        received="2026-01-01T00:40:00+05:00"), alm)
+        a, b = one(d, alm, "call-1h", "Y2025"), one(d, alm, "call-1h", "Y2026")
+        assert (a["ruleset"], a["term"]) == ("order-7-2015", "1 hour"), a
+        assert (b["ruleset"], b["term"]) == ("successor-2026", "2 hours"), b
+        assert b["due"] == "2026-01-01T02:40:00+05:00", b
+    finally:
+        d.cleanup()
