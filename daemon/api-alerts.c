@@ -42,16 +42,16 @@ alert_json(struct evbuffer *b, sqlite3_stmt *s)
 }
 
 /* ?since=RFC3339 (alerts written at or after), ?mine=1 (addressed to the
- * caller only); newest last, at most ALERT_LIMIT. */
+ * caller only); newest first, at most ALERT_LIMIT, of the caller's regions. */
 void
 api_alerts_list(struct nadzord *ctx, struct evhttp_request *req)
 {
-	struct evbuffer	*b;
+	struct evbuffer	*b, *sql;
 	struct user	 u;
 	sqlite3_stmt	*s;
 	char		*since, *mine;
 	int64_t		 t = 0;
-	int		 first = 1;
+	int		 first = 1, rc;
 
 	if (http_auth(ctx, req, &u) == -1)
 		return;
@@ -61,28 +61,42 @@ api_alerts_list(struct nadzord *ctx, struct evhttp_request *req)
 		http_error(req, 400, "since: give an RFC 3339 time with an offset");
 		goto done;
 	}
-	s = store_stmt(ctx->reader, "SELECT a.id, a.obligation, a.kind,"
-	    " a.recipient, a.at, a.due, o.rule, o.region, r.ref, o.period,"
-	    " a.acked_by FROM alert a JOIN obligation o ON o.id = a.obligation"
-	    " LEFT JOIN record r ON r.id = o.record WHERE a.at >= ?1 AND"
-	    " (?2 IS NULL OR a.recipient = ?3) ORDER BY a.id DESC LIMIT 5000");
+	sql = evbuffer_new();
+	evbuffer_add_printf(sql, "SELECT a.id, a.obligation, a.kind, a.recipient,"
+	    " a.at, a.due, o.rule, o.region, r.ref, o.period, a.acked_by FROM"
+	    " alert a JOIN obligation o ON o.id = a.obligation LEFT JOIN record r"
+	    " ON r.id = o.record WHERE a.at >= ? AND (? IS NULL OR"
+	    " a.recipient = ?)");
+	http_scope_sql(sql, &u, "o.region");
+	evbuffer_add_printf(sql, " ORDER BY a.id DESC LIMIT %d", ALERT_LIMIT);
+	evbuffer_add(sql, "", 1);
+	if (sqlite3_prepare_v2(store_db(ctx->reader), (const char *)
+	    evbuffer_pullup(sql, -1), -1, &s, NULL) != SQLITE_OK) {
+		evbuffer_free(sql);
+		http_error(req, 503, "cannot read: %s", store_errmsg(ctx->reader));
+		goto done;
+	}
+	evbuffer_free(sql);
 	sqlite3_bind_int64(s, 1, t * 1000);
 	if (mine != NULL && strcmp(mine, "0") != 0)
 		sqlite3_bind_int(s, 2, 1);
 	store_bind_text(s, 3, u.login);
+	http_scope_bind(s, 4, &u);
 	b = evbuffer_new();
 	evbuffer_add(b, "[", 1);
-	while (sqlite3_step(s) == SQLITE_ROW && first < ALERT_LIMIT + 1) {
-		if (!user_sees_region(&u, (const char *)sqlite3_column_text(s, 7)))
-			continue;
-		if (first > 1)
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!first)
 			evbuffer_add(b, ",\n", 2);
+		first = 0;
 		alert_json(b, s);
-		first++;
 	}
-	sqlite3_reset(s);
+	sqlite3_finalize(s);
 	evbuffer_add(b, "]\n", 2);
-	http_reply(req, 200, "application/json", b);
+	if (rc != SQLITE_DONE) {
+		evbuffer_free(b);
+		http_error(req, 503, "cannot read: %s", store_errmsg(ctx->reader));
+	} else
+		http_reply(req, 200, "application/json", b);
 done:
 	free(since);
 	free(mine);

@@ -93,20 +93,6 @@ obl_json(struct evbuffer *b, const struct law *law, sqlite3_stmt *s,
 		obl_text(b, "explanation", s, 20);
 }
 
-/* "AND o.region IN (?, ?)" for a user limited to regions; binds follow. */
-static void
-obl_scope(struct evbuffer *sql, const struct user *u)
-{
-	size_t i;
-
-	if (u->nregions == 0 && !role_needs_region(u->role))
-		return;
-	evbuffer_add_printf(sql, " AND o.region IN (''");
-	for (i = 0; i < u->nregions; i++)
-		evbuffer_add_printf(sql, ", ?");
-	evbuffer_add_printf(sql, ")");
-}
-
 /* A time given as epoch seconds or RFC 3339; -1 if neither. */
 static int
 query_time(const char *s, int64_t *t)
@@ -129,7 +115,7 @@ obl_query(struct nadzord *ctx, struct evhttp_request *req, const struct user *u)
 	    " AND r.ref = ?", " AND o.rule = ?" };
 	struct evbuffer	*sql = evbuffer_new();
 	sqlite3_stmt	*s = NULL;
-	char		*v[5] = { NULL }, *lim, *before;
+	char		*v[5] = { NULL }, *lim, *before = NULL;
 	int64_t		 due_before = 0;
 	long		 limit = OBL_LIMIT_DEFAULT;
 	size_t		 i;
@@ -139,6 +125,12 @@ obl_query(struct nadzord *ctx, struct evhttp_request *req, const struct user *u)
 	for (i = 0; i < 4; i++)
 		if ((v[i] = http_query(req, filters[i])) != NULL)
 			evbuffer_add_printf(sql, "%s", clauses[i]);
+	if (v[0] != NULL && strcmp(v[0], "open") != 0 &&
+	    strcmp(v[0], "met") != 0 && strcmp(v[0], "late") != 0 &&
+	    strcmp(v[0], "overdue") != 0 && strcmp(v[0], "waived") != 0) {
+		http_error(req, 400, "state: one of open, met, late, overdue, waived");
+		goto done;
+	}
 	if ((before = http_query(req, "due_before")) != NULL) {
 		if (query_time(before, &due_before) == -1) {
 			http_error(req, 400, "due_before: give epoch seconds or "
@@ -153,7 +145,7 @@ obl_query(struct nadzord *ctx, struct evhttp_request *req, const struct user *u)
 		if (limit <= 0 || limit > OBL_LIMIT_MAX)
 			limit = OBL_LIMIT_MAX;
 	}
-	obl_scope(sql, u);
+	http_scope_sql(sql, u, "o.region");
 	evbuffer_add_printf(sql, " ORDER BY o.due IS NULL, o.due, o.id LIMIT %ld",
 	    limit);
 	evbuffer_add(sql, "", 1);
@@ -167,9 +159,7 @@ obl_query(struct nadzord *ctx, struct evhttp_request *req, const struct user *u)
 			sqlite3_bind_text(s, n++, v[i], -1, SQLITE_TRANSIENT);
 	if (before != NULL)
 		sqlite3_bind_int64(s, n++, due_before);
-	for (i = 0; i < u->nregions && (u->nregions > 0 ||
-	    role_needs_region(u->role)); i++)
-		sqlite3_bind_text(s, n++, u->regions[i], -1, SQLITE_TRANSIENT);
+	http_scope_bind(s, n, u);
 done:
 	for (i = 0; i < 4; i++)
 		free(v[i]);

@@ -204,6 +204,30 @@ http_query(struct evhttp_request *req, const char *key)
 	return r;
 }
 
+void
+http_scope_sql(struct evbuffer *sql, const struct user *u, const char *col)
+{
+	size_t i;
+
+	if (u->nregions == 0 && !role_needs_region(u->role))
+		return;
+	/* '' keeps the list valid for a regional user without regions. */
+	evbuffer_add_printf(sql, " AND %s IN (''", col);
+	for (i = 0; i < u->nregions; i++)
+		evbuffer_add_printf(sql, ", ?");
+	evbuffer_add_printf(sql, ")");
+}
+
+void
+http_scope_bind(sqlite3_stmt *s, int first, const struct user *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->nregions; i++)
+		sqlite3_bind_text(s, first + (int)i, u->regions[i], -1,
+		    SQLITE_TRANSIENT);
+}
+
 /* Count a failed login; 1 if this second's budget is spent. */
 static int
 http_authfail(struct nadzord *ctx)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 
 struct evbuffer;
+struct sqlite3_stmt;
 struct evhttp_request;
 struct nadzord;
 struct user;
@@ -27,6 +28,13 @@ void	http_reply(struct evhttp_request *, int status, const char *ctype,
 /* {"error": "..."} with status; the text is escaped. */
 void	http_error(struct evhttp_request *, int status, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* Limit a query to the caller's regions: " AND col IN (?, ...)" appended
+ * to sql (nothing for a national user), then the regions bound from
+ * parameter index first on. */
+void	http_scope_sql(struct evbuffer *sql, const struct user *,
+	    const char *col);
+void	http_scope_bind(struct sqlite3_stmt *, int first, const struct user *);
 
 /* The path without the query, and one query parameter (caller frees). */
 const char	*http_path(struct evhttp_request *);

@@ -317,9 +317,13 @@ def test_obligations_scoped_waived_with_reason_and_explained():
         alm, zonal, boss = people(d)
         other = d.user("shym", "region", "KZ-79")
         d.post(incident("SC-1", occurred=iso(ago(minutes=5)), received=iso(ago(minutes=4))), alm)
+        d.post(incident("SC-0", occurred=iso(ago(hours=5)), received=iso(ago(hours=4))), alm)
         o = one(d, alm, "call-1h", "SC-1")
         assert not [x for x in obligations(d, other) if x["record"] == "SC-1"]
         assert d.request("GET", "/api/v1/obligations/%d" % o["id"], token=other)[0] == 404
+        assert d.request("GET", "/api/v1/obligations?state=bogus", token=alm)[0] == 400
+        assert wait_for(lambda: alerts(d, boss)) and not alerts(d, other), \
+            "alerts of KZ-75 shown to a KZ-79 user"
         p = d.nadzor("explain", str(o["id"]), token=alm)
         out = p.stdout.decode()
         assert p.returncode == 0 and "1 hour on the clock" in out and "Due:" in out, out
