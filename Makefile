@@ -3,9 +3,15 @@
 
 PKGS_DEV  = libsqlite3-dev libevent-dev libxml2-dev libsodium-dev libnotify-dev libjansson-dev \
 	pkg-config gcc make tzdata
-PKGS_TEST = python3 sqlite3 procps
+# The desktop side of alerts is tested on a private bus, display and
+# notification server (tests/notify-env).
+PKGS_TEST = python3 sqlite3 procps dbus dbus-daemon dbus-bin xvfb dunst \
+	notification-daemon libnotify-bin libglib2.0-bin
 PKGS_BENCH = wrk
 LIBS      = sqlite3 libevent libevent_pthreads libxml-2.0 libsodium jansson
+# The client alone shows alerts on the desktop: libnotify (and GLib with it)
+# never reaches the daemon.
+CLIENT_PKGS = libnotify
 
 BUILD    ?= build
 BIN      ?= bin
@@ -16,6 +22,8 @@ OPT      ?= -O2
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -g $(OPT) -D_GNU_SOURCE -Iinclude -I$(BUILD)/gen
 PKG_CFLAGS = $(shell pkg-config --cflags $(LIBS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(LIBS) 2>/dev/null) -lpthread
+CLIENT_CFLAGS = $(shell pkg-config --cflags $(CLIENT_PKGS) 2>/dev/null)
+CLIENT_LIBS   = $(shell pkg-config --libs $(CLIENT_PKGS) 2>/dev/null)
 ifneq ($(SANITIZE),)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -29,7 +37,8 @@ COMMON_SRCS = daemon/log.c daemon/record.c daemon/iin.c daemon/timefmt.c \
 	daemon/deadline.c daemon/law.c daemon/obligation.c daemon/periodic.c \
 	daemon/alert.c
 DAEMON_SRCS = daemon/nadzord.c daemon/config.c daemon/json.c daemon/workq.c \
-	daemon/writer.c daemon/http.c daemon/scheduler.c \
+	daemon/writer.c daemon/http.c daemon/scheduler.c daemon/events.c \
+	daemon/hook.c \
 	daemon/api-records.c daemon/api-health.c daemon/api-obligations.c \
 	daemon/api-alerts.c
 CLIENT_SRCS = $(wildcard client/*.c)
@@ -49,7 +58,7 @@ $(BIN)/nadzord: $(DAEMON_OBJS) $(COMMON_OBJS)
 
 $(BIN)/nadzor: $(CLIENT_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CLIENT_LIBS)
 
 $(BUILD)/tests/test-%: tests/unit/test-%.c tests/unit/unit.h $(COMMON_OBJS)
 	@mkdir -p $(@D)
@@ -58,6 +67,11 @@ $(BUILD)/tests/test-%: tests/unit/test-%.c tests/unit/unit.h $(COMMON_OBJS)
 $(BUILD)/%.o: %.c $(wildcard include/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+# Client objects: the same, with libnotify's and GLib's headers.
+$(BUILD)/client/%.o: client/%.c $(wildcard include/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CLIENT_CFLAGS) -c -o $@ $<
 
 # The record schema is compiled into the programs: nadzord never depends on
 # finding it at run time.

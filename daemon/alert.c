@@ -65,6 +65,7 @@ static int
 alert_put(struct store *st, const struct obl *o, enum event_kind k, int step,
     const char *to, int64_t due, struct alertvec *av)
 {
+	sqlite3_stmt		*h;
 	struct alert_note	*n;
 	sqlite3_stmt		*s;
 	int			 rc;
@@ -89,6 +90,17 @@ alert_put(struct store *st, const struct obl *o, enum event_kind k, int step,
 	}
 	n = &av->v[av->n++];
 	n->id = sqlite3_last_insert_rowid(store_db(st));
+	if (av->hook) {
+		/* Queued in the same transaction: delivered at least once. */
+		h = store_stmt(st, "INSERT INTO hook_delivery (alert, next_try)"
+		    " VALUES (?, ?)");
+		sqlite3_bind_int64(h, 1, n->id);
+		sqlite3_bind_int64(h, 2, now_s());
+		rc = sqlite3_step(h);
+		sqlite3_reset(h);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
 	n->obligation = o->id;
 	snprintf(n->kind, sizeof n->kind, "%s", kind_names[k]);
 	snprintf(n->recipient, sizeof n->recipient, "%s", to);
@@ -142,20 +154,21 @@ alert_role(struct store *st, const struct obl *o, const char *role,
 	return rc == -1 ? -1 : present;
 }
 
-/* 1 if every breach alert of the obligation was acknowledged. */
+/* 1 if someone has acknowledged a breach of the obligation: one officer
+ * taking it up is enough to stop the escalation. */
 static int
 breach_acked(struct store *st, long long id)
 {
 	sqlite3_stmt	*s;
-	int		 unacked = 1;
+	int		 acked = 0;
 
 	s = store_stmt(st, "SELECT count(*) FROM alert WHERE obligation = ? AND"
-	    " kind = 'breach' AND acked IS NULL AND recipient != '-'");
+	    " kind = 'breach' AND acked IS NOT NULL");
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		unacked = sqlite3_column_int(s, 0);
+		acked = sqlite3_column_int(s, 0);
 	sqlite3_reset(s);
-	return unacked == 0;
+	return acked > 0;
 }
 
 /* Warnings and breaches go to those who must act and those who are told;
@@ -220,7 +233,7 @@ obl_advance(struct store *st, const struct obl *o, int step, int64_t next,
 
 int
 alert_fire(struct store *st, const struct law *law, long long id, int64_t now,
-    struct schedvec *sv, struct alertvec *av)
+    int hook, struct schedvec *sv, struct alertvec *av)
 {
 	const struct rule	*r;
 	struct event		 ev[DEADLINE_MAXEVENTS];
@@ -229,6 +242,7 @@ alert_fire(struct store *st, const struct law *law, long long id, int64_t now,
 	size_t			 n, i, last = 0;
 	int			 rc, warn = -1, breach = -1, esc = -1;
 
+	av->hook = hook;
 	if ((rc = obl_read(st, id, &o)) != 0)
 		return rc == 1 ? 0 : -1;
 	if (!o.has_due || (strcmp(o.state, "open") != 0 &&

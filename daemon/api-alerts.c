@@ -7,18 +7,30 @@
 
 #include "http.h"
 #include "json.h"
+#include "law.h"
 #include "log.h"
 #include "nadzord.h"
 #include "record.h"
+#include "rules.h"
 #include "store.h"
+#include "tz.h"
 #include "user.h"
+#include "writer.h"
+#include "audit.h"
+#include <stdio.h>
 
 #define ALERT_LIMIT	1000
 
-/* One alert object from a row of the query below. */
-static void
-alert_json(struct evbuffer *b, sqlite3_stmt *s)
+void
+api_alert_json(struct evbuffer *b, sqlite3_stmt *s, const struct law *law)
 {
+	const char		*region = (const char *)sqlite3_column_text(s, 7);
+	const struct rule	*r;
+	int64_t			 due = sqlite3_column_int64(s, 5);
+
+	r = law_rule_for(law, (const char *)sqlite3_column_text(s, 11),
+	    (const char *)sqlite3_column_text(s, 6),
+	    (const char *)sqlite3_column_text(s, 12), sqlite3_column_int64(s, 13));
 	evbuffer_add_printf(b, "{\"id\":%lld,\"obligation\":%lld,\"kind\":",
 	    sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
 	json_str(b, (const char *)sqlite3_column_text(s, 2));
@@ -27,17 +39,23 @@ alert_json(struct evbuffer *b, sqlite3_stmt *s)
 	json_key(b, "at", 0);
 	json_time(b, sqlite3_column_int64(s, 4) / 1000, 0);
 	json_key(b, "due", 0);
-	json_time(b, sqlite3_column_int64(s, 5), 0);
+	json_time(b, due, tz_offset(law_zone(law, region), due));
 	json_key(b, "rule", 0);
 	json_str(b, (const char *)sqlite3_column_text(s, 6));
 	json_key(b, "region", 0);
-	json_str(b, (const char *)sqlite3_column_text(s, 7));
+	json_str(b, region);
 	json_key(b, "record", 0);
 	json_str(b, (const char *)sqlite3_column_text(s, 8));
 	json_key(b, "period", 0);
 	json_str(b, (const char *)sqlite3_column_text(s, 9));
 	json_key(b, "acked_by", 0);
 	json_str(b, (const char *)sqlite3_column_text(s, 10));
+	json_key(b, "title_ru", 0);
+	json_str(b, r ? r->title_ru : NULL);
+	json_key(b, "title_kk", 0);
+	json_str(b, r ? r->title_kk : NULL);
+	json_key(b, "title_en", 0);
+	json_str(b, r ? r->title_en : NULL);
 	evbuffer_add(b, "}", 1);
 }
 
@@ -47,6 +65,7 @@ void
 api_alerts_list(struct nadzord *ctx, struct evhttp_request *req)
 {
 	struct evbuffer	*b, *sql;
+	struct law	*law;
 	struct user	 u;
 	sqlite3_stmt	*s;
 	char		*since, *mine;
@@ -62,11 +81,8 @@ api_alerts_list(struct nadzord *ctx, struct evhttp_request *req)
 		goto done;
 	}
 	sql = evbuffer_new();
-	evbuffer_add_printf(sql, "SELECT a.id, a.obligation, a.kind, a.recipient,"
-	    " a.at, a.due, o.rule, o.region, r.ref, o.period, a.acked_by FROM"
-	    " alert a JOIN obligation o ON o.id = a.obligation LEFT JOIN record r"
-	    " ON r.id = o.record WHERE a.at >= ? AND (? IS NULL OR"
-	    " a.recipient = ?)");
+	evbuffer_add_printf(sql, "SELECT " ALERT_COLUMNS ALERT_FROM " WHERE"
+	    " a.at >= ? AND (? IS NULL OR a.recipient = ?)");
 	http_scope_sql(sql, &u, "o.region");
 	evbuffer_add_printf(sql, " ORDER BY a.id DESC LIMIT %d", ALERT_LIMIT);
 	evbuffer_add(sql, "", 1);
@@ -84,12 +100,14 @@ api_alerts_list(struct nadzord *ctx, struct evhttp_request *req)
 	http_scope_bind(s, 4, &u);
 	b = evbuffer_new();
 	evbuffer_add(b, "[", 1);
+	law = law_acquire(ctx->laws);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (!first)
 			evbuffer_add(b, ",\n", 2);
 		first = 0;
-		alert_json(b, s);
+		api_alert_json(b, s, law);
 	}
+	law_release(ctx->laws, law);
 	sqlite3_finalize(s);
 	evbuffer_add(b, "]\n", 2);
 	if (rc != SQLITE_DONE) {
@@ -100,4 +118,132 @@ api_alerts_list(struct nadzord *ctx, struct evhttp_request *req)
 done:
 	free(since);
 	free(mine);
+}
+
+/* An acknowledgement on its way through the writer. */
+struct ack_job {
+	struct wjob		 w;
+	struct nadzord		*ctx;
+	struct evhttp_request	*req;
+	long long		 id;
+	int			 obligation;	/* ack all of it, not one alert */
+	int			 all;		/* head or admin: not only their own */
+	char			 by[USER_LOGINMAX + 1];
+	int			 n;
+};
+
+/* Writer thread: mark alerts acknowledged, audited.  Acknowledging a
+ * breach stops its escalation (alert.c looks for an acked breach). */
+static int
+ack_apply(struct store *st, struct wjob *w)
+{
+	struct ack_job	*j = (struct ack_job *)w;
+	sqlite3_stmt	*s;
+	char		 obj[48];
+	int		 rc;
+
+	s = store_stmt(st, "UPDATE alert SET acked = ?1, acked_by = ?2 WHERE"
+	    " acked IS NULL AND (?3 OR recipient = ?2) AND (CASE WHEN ?4 THEN"
+	    " obligation ELSE id END) = ?5");
+	sqlite3_bind_int64(s, 1, now_ms());
+	store_bind_text(s, 2, j->by);
+	sqlite3_bind_int(s, 3, j->all);
+	sqlite3_bind_int(s, 4, j->obligation);
+	sqlite3_bind_int64(s, 5, j->id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return WJOB_FAILED;
+	j->n = sqlite3_changes(store_db(st));
+	snprintf(obj, sizeof obj, "%s %lld", j->obligation ? "obligation" :
+	    "alert", j->id);
+	if (j->n > 0 && audit_append(st, j->by, "alert.ack", obj, NULL) == -1)
+		return WJOB_FAILED;
+	w->status = 200;
+	return WJOB_OK;
+}
+
+static void
+ack_done(struct wjob *w)
+{
+	struct ack_job	*j = (struct ack_job *)w;
+	struct evbuffer	*b;
+
+	if (w->status >= 400)
+		http_error(j->req, w->status, "%s", w->msg);
+	else {
+		b = evbuffer_new();
+		if (j->obligation)
+			evbuffer_add_printf(b, "{\"obligation\":%lld,\"acked\":%d}\n",
+			    j->id, j->n);
+		else {
+			evbuffer_add_printf(b, "{\"id\":%lld,\"acked\":%d,"
+			    "\"acked_by\":", j->id, j->n);
+			json_str(b, j->by);
+			evbuffer_add_printf(b, "}\n");
+		}
+		http_reply(j->req, 200, "application/json", b);
+	}
+	nadzord_job_done(j->ctx);
+	free(w->msg);
+	free(j);
+}
+
+/* The region of an alert (or obligation) the user may see, else 404. */
+static int
+ack_visible(struct nadzord *ctx, struct evhttp_request *req,
+    const struct user *u, long long id, int obligation)
+{
+	sqlite3_stmt	*s;
+	int		 ok = 0;
+
+	s = store_stmt(ctx->reader, "SELECT o.region FROM obligation o WHERE"
+	    " o.id = CASE WHEN ?1 THEN ?2 ELSE (SELECT obligation FROM alert"
+	    " WHERE id = ?2) END");
+	sqlite3_bind_int(s, 1, obligation);
+	sqlite3_bind_int64(s, 2, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		ok = user_sees_region(u, (const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	if (!ok)
+		http_error(req, 404, "no such %s", obligation ? "obligation" :
+		    "alert");
+	return ok ? 0 : -1;
+}
+
+void
+api_ack(struct nadzord *ctx, struct evhttp_request *req, long long id,
+    int obligation)
+{
+	struct ack_job	*j;
+	struct user	 u;
+
+	if (http_auth(ctx, req, &u) == -1 ||
+	    ack_visible(ctx, req, &u, id, obligation) == -1)
+		return;
+	j = xcalloc(1, sizeof *j);
+	j->ctx = ctx;
+	j->req = req;
+	j->id = id;
+	j->obligation = obligation;
+	j->all = u.role == ROLE_HEAD || u.role == ROLE_ADMIN;
+	snprintf(j->by, sizeof j->by, "%s", u.login);
+	j->w.apply = ack_apply;
+	j->w.done = ack_done;
+	ctx->inflight++;
+	writer_submit(ctx->writer, &j->w);
+}
+
+/* POST /api/v1/alerts/{id}/ack */
+void
+api_alerts_post(struct nadzord *ctx, struct evhttp_request *req,
+    const char *rest)
+{
+	size_t n = strspn(rest, "0123456789");
+
+	if (n == 0 || n > 18 || strcmp(rest + n, "/ack") != 0) {
+		http_error(req, 404, "no such path");
+		return;
+	}
+	api_ack(ctx, req, strtoll(rest, NULL, 10), 0);
 }

@@ -340,9 +340,9 @@ waive_done(struct wjob *w)
 }
 
 /* POST /api/v1/obligations/{id}/waive, the reason as the text body:
- * heads and administrators only, audited. */
+ * heads and administrators only, audited; .../ack acknowledges its alerts. */
 void
-api_obligations_waive(struct nadzord *ctx, struct evhttp_request *req,
+api_obligations_post(struct nadzord *ctx, struct evhttp_request *req,
     const char *rest)
 {
 	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
@@ -353,9 +353,13 @@ api_obligations_waive(struct nadzord *ctx, struct evhttp_request *req,
 	long long		 id;
 	size_t			 len = evbuffer_get_length(in);
 
+	if ((id = path_id(rest, &after)) != -1 && strcmp(after, "/ack") == 0) {
+		api_ack(ctx, req, id, 1);
+		return;
+	}
 	if (http_auth(ctx, req, &u) == -1)
 		return;
-	if ((id = path_id(rest, &after)) == -1 || strcmp(after, "/waive") != 0) {
+	if (id == -1 || strcmp(after, "/waive") != 0) {
 		http_error(req, 404, "no such path");
 		return;
 	}

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -19,6 +20,9 @@ config_defaults(struct config *c)
 	c->request_timeout = 20;
 	c->auth_failures = 50;
 	c->parser_threads = 2;
+	c->alert_hook_timeout = 10;
+	c->alert_hook_backoff = 5;
+	c->events_max_queue = 1 << 20;
 }
 
 void
@@ -27,6 +31,7 @@ config_free(struct config *c)
 	free(c->db);
 	free(c->listen);
 	free(c->rules);
+	free(c->alert_hook);
 }
 
 struct config_key {
@@ -46,6 +51,9 @@ static const struct config_key keys[] = {
 	CK(request_timeout, 0, 1, 3600),
 	CK(auth_failures, 0, 1, 1000000),
 	CK(parser_threads, 0, 1, 64),
+	CK(alert_hook_timeout, 0, 1, 3600),
+	CK(alert_hook_backoff, 0, 1, 3600),
+	CK(events_max_queue, 1, 4096, 1LL << 30),
 };
 
 /* Set one key from its text; a sentence in *err if it is wrong. */
@@ -57,6 +65,17 @@ config_set(struct config *c, const char *k, const char *v, char **err)
 	long long		 n;
 	size_t			 i;
 
+	/* The hook is a path, run without a shell: no arguments, no quoting. */
+	if (strcmp(k, "alert_hook") == 0) {
+		if (v[0] != '/' || access(v, X_OK) == -1) {
+			xasprintf(err, "alert_hook %s: give the absolute path of an "
+			    "executable", v);
+			return -1;
+		}
+		free(c->alert_hook);
+		c->alert_hook = xstrdup(v);
+		return 0;
+	}
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		ck = &keys[i];
 		if (strcmp(k, ck->name) != 0)

@@ -294,6 +294,8 @@ static void route_obligations(struct nadzord *c, struct evhttp_request *r,
     const char *rest) { (void)rest; api_obligations_list(c, r); }
 static void route_alerts(struct nadzord *c, struct evhttp_request *r,
     const char *rest) { (void)rest; api_alerts_list(c, r); }
+static void route_events(struct nadzord *c, struct evhttp_request *r,
+    const char *rest) { (void)rest; api_events(c, r); }
 
 static const struct route routes[] = {
 	{ EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0, route_health },
@@ -302,8 +304,10 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/v1/records/", 1, api_records_get },
 	{ EVHTTP_REQ_GET, "/api/v1/obligations", 0, route_obligations },
 	{ EVHTTP_REQ_GET, "/api/v1/obligations/", 1, api_obligations_get },
-	{ EVHTTP_REQ_POST, "/api/v1/obligations/", 1, api_obligations_waive },
+	{ EVHTTP_REQ_POST, "/api/v1/obligations/", 1, api_obligations_post },
 	{ EVHTTP_REQ_GET, "/api/v1/alerts", 0, route_alerts },
+	{ EVHTTP_REQ_POST, "/api/v1/alerts/", 1, api_alerts_post },
+	{ EVHTTP_REQ_GET, "/api/v1/events", 0, route_events },
 };
 
 /* 1 if s is an HTTP token (RFC 9110 tchar), as header names must be. */

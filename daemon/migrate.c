@@ -137,6 +137,17 @@ static const char *migrations[] = {
 	"  until INTEGER NOT NULL,"
 	"  substitute INTEGER REFERENCES user(id));"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);",
+
+	/* 4: deliveries of alerts to the configured hook, retried until the
+	 * hook exits 0 (at least once, across restarts). */
+	"CREATE TABLE hook_delivery ("
+	"  alert INTEGER PRIMARY KEY REFERENCES alert(id),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL,"
+	"  done INTEGER,"
+	"  last_error TEXT);"
+	"CREATE INDEX hook_delivery_next ON hook_delivery (next_try)"
+	"  WHERE done IS NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

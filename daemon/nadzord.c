@@ -12,6 +12,8 @@
 #include <event2/thread.h>
 
 #include "config.h"
+#include "events.h"
+#include "hook.h"
 #include "http.h"
 #include "log.h"
 #include "law.h"
@@ -121,6 +123,7 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	ctx->stopping = 1;
 	ctx->stop_started = now_ms();
 	http_stop_accepting(ctx);
+	events_stop(ctx);	/* watchers reconnect to the next nadzord */
 	ctx->ev_stop = event_new(ctx->base, -1, EV_PERSIST, on_stop_check, ctx);
 	event_add(ctx->ev_stop, &tv);
 }
@@ -229,8 +232,10 @@ setup(struct nadzord *ctx, char **err)
 		return -1;
 	ctx->parsers = workq_start(ctx->base, ctx->conf.parser_threads, 1,
 	    workq_run_each, NULL);
+	events_start(ctx);
 	if (sched_start(ctx, err) == -1)
 		return -1;
+	hook_start(ctx);
 	if (http_start(ctx, ctx->conf.listen, err) == -1)
 		return -1;
 	ctx->ev_term = evsignal_new(ctx->base, SIGTERM, on_term, ctx);
@@ -249,8 +254,10 @@ static void
 teardown(struct nadzord *ctx)
 {
 	workq_stop(ctx->parsers);	/* may hand jobs on to the writer */
+	hook_stop(ctx);			/* likewise */
 	writer_stop(ctx->writer);
 	sched_stop(ctx);
+	events_stop(ctx);
 	law_holder_free(ctx->laws);
 	http_free(ctx);
 	event_free(ctx->ev_term);

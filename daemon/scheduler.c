@@ -6,6 +6,8 @@
 #include <event2/event.h>
 
 #include "alert.h"
+#include "events.h"
+#include "hook.h"
 #include "law.h"
 #include "log.h"
 #include "nadzord.h"
@@ -190,7 +192,8 @@ sched_apply(struct store *st, struct wjob *w)
 	if (j->maintenance)
 		rc = maintenance_apply(st, j, law);
 	for (i = 0; rc == WJOB_OK && i < j->nids; i++)
-		if (alert_fire(st, law, j->ids[i], now, &j->sv, &j->av) == -1)
+		if (alert_fire(st, law, j->ids[i], now,
+		    j->ctx->conf.alert_hook != NULL, &j->sv, &j->av) == -1)
 			rc = WJOB_FAILED;
 	law_release(j->ctx->laws, law);
 	return rc;
@@ -311,11 +314,12 @@ sched_announce(struct nadzord *ctx, const struct alertvec *av)
 {
 	size_t i;
 
-	(void)ctx;
 	for (i = 0; i < av->n; i++)
 		log_info("alert %lld: %s of obligation %lld for %s",
 		    av->v[i].id, av->v[i].kind, av->v[i].obligation,
 		    av->v[i].recipient);
+	events_announce(ctx, av);
+	hook_kick(ctx);
 }
 
 /* Every hour: generate the periodic duties now within the horizon. */

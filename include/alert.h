@@ -20,6 +20,7 @@ struct alert_note {
 struct alertvec {
 	struct alert_note	*v;
 	size_t			 n, cap;
+	int			 hook;		/* queue new alerts for the hook */
 };
 
 void	alertvec_free(struct alertvec *);
@@ -30,9 +31,10 @@ void	alertvec_free(struct alertvec *);
  * one (or into the breach, if that is due too); nothing fires before its
  * time; alerts are keyed (obligation, kind, recipient, step) so a repeated
  * pass writes nothing twice.  Updates state and the next event time.
+ * With hook set, each new alert is also queued for the exec hook.
  * 0, or -1 on a storage error.
  */
 int	alert_fire(struct store *, const struct law *, long long obligation,
-	    int64_t now, struct schedvec *, struct alertvec *);
+	    int64_t now, int hook, struct schedvec *, struct alertvec *);
 
 #endif

@@ -36,6 +36,8 @@ int	cmd_obligations(struct client *, int, char **);
 int	cmd_explain(struct client *, int, char **);
 int	cmd_waive(struct client *, int, char **);
 int	cmd_alerts(struct client *, int, char **);
+int	cmd_watch(struct client *, int, char **);
+int	cmd_ack(struct client *, int, char **);
 
 /* json-read.c: the daemon's JSON answers (jansson). */
 typedef struct json_t json_t;

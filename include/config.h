@@ -18,6 +18,10 @@ struct config {
 	int	 request_timeout;	/* seconds from a request's first byte to its end */
 	int	 auth_failures;		/* failed logins per second before 429 */
 	int	 parser_threads;	/* threads validating records */
+	char	*alert_hook;		/* a command run for each alert, or NULL */
+	int	 alert_hook_timeout;	/* seconds before it is killed */
+	int	 alert_hook_backoff;	/* seconds before the first retry */
+	size_t	 events_max_queue;	/* bytes a watcher may leave unread */
 };
 
 void	config_defaults(struct config *);

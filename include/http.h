@@ -48,8 +48,24 @@ void	api_health(struct nadzord *, struct evhttp_request *);
 void	api_obligations_list(struct nadzord *, struct evhttp_request *);
 void	api_obligations_get(struct nadzord *, struct evhttp_request *,
 	    const char *id);
-void	api_obligations_waive(struct nadzord *, struct evhttp_request *,
+void	api_obligations_post(struct nadzord *, struct evhttp_request *,
 	    const char *rest);
 void	api_alerts_list(struct nadzord *, struct evhttp_request *);
+void	api_alerts_post(struct nadzord *, struct evhttp_request *,
+	    const char *rest);
+/* Acknowledge one alert, or all of an obligation's (obligation = 1). */
+void	api_ack(struct nadzord *, struct evhttp_request *, long long id,
+	    int obligation);
+void	api_events(struct nadzord *, struct evhttp_request *);
+
+/* The columns and joins of an alert as api_alert_json writes it. */
+#define ALERT_COLUMNS "a.id, a.obligation, a.kind, a.recipient, a.at, a.due," \
+	" o.rule, o.region, r.ref, o.period, a.acked_by, o.ruleset, o.item," \
+	" o.starts"
+#define ALERT_FROM " FROM alert a JOIN obligation o ON o.id = a.obligation" \
+	" LEFT JOIN record r ON r.id = o.record"
+struct law;
+void	api_alert_json(struct evbuffer *, struct sqlite3_stmt *,
+	    const struct law *);
 
 #endif

@@ -16,6 +16,8 @@ struct writer;
 struct workq;
 struct law_holder;
 struct sched;
+struct events;
+struct hook;
 struct conn;
 
 struct nadzord {
@@ -28,6 +30,8 @@ struct nadzord {
 	struct workq			*parsers;	/* records are validated here */
 	struct law_holder		*laws;		/* rules and calendar in force */
 	struct sched			*sched;
+	struct events			*events;	/* open alert streams */
+	struct hook			*hook;		/* the exec hook, if set */
 	struct record_schema		*schema;
 	struct event			*ev_term, *ev_int, *ev_hup;
 	LIST_HEAD(, conn)		 conns;		/* open HTTP connections */
