@@ -280,7 +280,7 @@ hook_start(struct nadzord *ctx)
 	if (ctx->conf.alert_hook == NULL)
 		return;
 	ctx->hook = xcalloc(1, sizeof *ctx->hook);
-	ctx->hook->wq = workq_start(ctx->base, HOOK_THREADS, 1, workq_run_each,
+	ctx->hook->wq = workq_start(ctx->base, "nadzord-hook", HOOK_THREADS, 1, workq_run_each,
 	    NULL);
 	ctx->hook->tick = event_new(ctx->base, -1, EV_PERSIST, hook_pass, ctx);
 	event_add(ctx->hook->tick, &tv);

@@ -230,7 +230,8 @@ setup(struct nadzord *ctx, char **err)
 		fatalx("cannot create the event base");
 	if ((ctx->writer = writer_start(ctx->conf.db, ctx->base, err)) == NULL)
 		return -1;
-	ctx->parsers = workq_start(ctx->base, ctx->conf.parser_threads, 1,
+	ctx->parsers = workq_start(ctx->base, "nadzord-parse",
+	    ctx->conf.parser_threads, 1,
 	    workq_run_each, NULL);
 	events_start(ctx);
 	if (sched_start(ctx, err) == -1)

@@ -1,5 +1,6 @@
 /* workq.c - worker threads fed from the event loop, answering back to it */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <event2/event.h>
@@ -8,6 +9,7 @@
 #include "workq.h"
 
 struct workq {
+	char			 name[16];	/* the kernel keeps 15 bytes */
 	pthread_t		*threads;
 	int			 nthreads;
 	size_t			 batch;
@@ -90,12 +92,13 @@ workq_done_cb(evutil_socket_t fd, short what, void *arg)
 
 /* The event base must have been made after evthread_use_pthreads(). */
 struct workq *
-workq_start(struct event_base *base, int nthreads, size_t batch,
-    void (*run)(void *, struct wjobq *), void *arg)
+workq_start(struct event_base *base, const char *name, int nthreads,
+    size_t batch, void (*run)(void *, struct wjobq *), void *arg)
 {
 	struct workq	*wq = xcalloc(1, sizeof *wq);
 	int		 i;
 
+	snprintf(wq->name, sizeof wq->name, "%s", name);
 	wq->nthreads = nthreads;
 	wq->batch = batch;
 	wq->run = run;
@@ -110,6 +113,8 @@ workq_start(struct event_base *base, int nthreads, size_t batch,
 	for (i = 0; i < nthreads; i++)
 		if (pthread_create(&wq->threads[i], NULL, workq_main, wq) != 0)
 			fatal("workq: pthread_create");
+		else
+			pthread_setname_np(wq->threads[i], wq->name);
 	return wq;
 }
 

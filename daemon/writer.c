@@ -92,7 +92,7 @@ writer_start(const char *dbpath, struct event_base *base, char **err)
 		free(w);
 		return NULL;
 	}
-	w->wq = workq_start(base, 1, WRITER_BATCH, writer_group, w);
+	w->wq = workq_start(base, "nadzord-write", 1, WRITER_BATCH, writer_group, w);
 	return w;
 }
 

@@ -32,8 +32,10 @@ TAILQ_HEAD(wjobq, wjob);
 
 struct workq;
 
-/* Start nthreads threads; each pass hands run() up to batch jobs. */
-struct workq	*workq_start(struct event_base *, int nthreads, size_t batch,
+/* Start nthreads threads named name (for ps and top); each pass hands
+ * run() up to batch jobs. */
+struct workq	*workq_start(struct event_base *, const char *name,
+		    int nthreads, size_t batch,
 		    void (*run)(void *, struct wjobq *), void *arg);
 void		 workq_submit(struct workq *, struct wjob *);
 /* Finish what is queued, answer it on the calling (loop) thread, join. */
