@@ -9,12 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-#include <libxml/SAX2.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
@@ -23,21 +20,22 @@
 #include "calendar.h"
 #include "log.h"
 #include "tz.h"
+#include "xmlsafe.h"
 
 #define CAL_NS		"urn:nadzor:calendar:1"
-#define XSD_NS		"http://www.w3.org/2001/XMLSchema"
-#define XSI_NS		"http://www.w3.org/2001/XMLSchema-instance"
 #define MAXSCHEMA	(256 * 1024)
 #define MAXDEPTH	8	/* calendar/holidays/holiday is 3 deep */
 
-/*
- * NONET: nothing is ever fetched.  NOERROR/NOWARNING: libxml2 prints
- * nothing, errors reach parser_error().  BIG_LINES: true line numbers past
- * 65535.  Never NOENT (substitutes and loads entities), HUGE (lifts the
- * limits), DTDLOAD, XINCLUDE.
- */
-#define PARSE_OPTIONS	(XML_PARSE_NONET | XML_PARSE_NOCDATA | \
-	XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES)
+/* Errors name a calendar's lines exactly, past 65535 too. */
+static const struct xmlsafe_limits limits = {
+	.depth = MAXDEPTH, .big_lines = 1
+};
+
+/* xs:include, xs:import and xs:redefine would read other files, perhaps
+ * over the network. */
+static const char *const refused[] = {
+	"include", "import", "redefine", NULL
+};
 
 /* What a day of the table is, besides its weekday. */
 #define D_HOLIDAY	0x01	/* a <holiday> */
@@ -94,7 +92,6 @@ struct calendar {
 struct load {
 	const char	*file;
 	char		*err;
-	int		 depth;
 };
 
 /* A list of skipped days, cut once with "..." when it is full. */
@@ -110,57 +107,14 @@ static const char *months[] = { "January", "February", "March", "April",
 	"May", "June", "July", "August", "September", "October", "November",
 	"December" };
 
-/* libxml2's schema phrases, and what an administrator reads instead. */
-static const struct phrase {
-	const char	*from;
-	const char	*to;
-} phrases[] = {
-	{ "This element is not expected. Expected is one of ( ",
-	    "not expected here; expected one of: " },
-	{ "This element is not expected. Expected is ( ",
-	    "not expected here; expected: " },
-	{ "This element is not expected", "not expected here" },
-	{ "Missing child element(s). Expected is one of ( ",
-	    "a child element is missing; expected one of: " },
-	{ "Missing child element(s). Expected is ( ",
-	    "a child element is missing; expected: " },
-	{ "The attribute '", "attribute '" },
-	{ "' is required but missing", "' is required" },
+/* libxml2's words as an administrator reads them: without "Element 'x'"
+ * in front, since fail() names the element. */
+static const struct xmlsafe_style style = {
+	.ns = CAL_NS, .flags = XMLSAFE_TIDY_UNNAME
 };
 
 /* ------------------------------------------------------------------ */
 /* Errors                                                              */
-
-/* Drop a UTF-8 sequence that truncation cut short at the end of s. */
-static void
-utf8_cut(char *s)
-{
-	size_t		len = strlen(s), i = len, need;
-	unsigned char	c;
-
-	while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
-		i--;
-	if (i == 0 || (c = (unsigned char)s[i - 1]) < 0x80)
-		return;
-	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-	if (len - (i - 1) < need)
-		s[i - 1] = '\0';
-}
-
-/* Copy text for a message: controls become spaces (no forged log lines),
- * a long text is cut at a whole character. */
-static void
-clean(char *dst, size_t size, const char *src)
-{
-	size_t	i;
-
-	for (i = 0; src[i] != '\0' && i + 1 < size; i++)
-		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ?
-		    ' ' : src[i];
-	dst[i] = '\0';
-	if (src[i] != '\0')
-		utf8_cut(dst);
-}
 
 /* Keep the first error, as "FILE:LINE: element 'x': reason". */
 static void __attribute__((format(printf, 4, 5)))
@@ -172,54 +126,16 @@ fail(struct load *l, int line, const char *element, const char *fmt, ...)
 	if (l->err != NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	xmlsafe_vformat(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	utf8_cut(reason);
 	if (line > 0)
 		snprintf(where, sizeof(where), ":%d", line);
 	if (element != NULL && *element != '\0') {
-		clean(el, sizeof(el), element);
+		xmlsafe_clean(el, sizeof(el), element);
 		xasprintf(&l->err, "%s%s: element '%s': %s", l->file, where, el,
 		    reason);
 	} else
 		xasprintf(&l->err, "%s%s: %s", l->file, where, reason);
-}
-
-/* Replace the first "from" in s (of size bytes) by "to", if it fits. */
-static void
-replace(char *s, size_t size, const char *from, const char *to)
-{
-	char	*at;
-	size_t	 lf = strlen(from), lt = strlen(to), len = strlen(s);
-
-	if ((at = strstr(s, from)) == NULL || len - lf + lt + 1 > size)
-		return;
-	memmove(at + lt, at + lf, len - (at - s) - lf + 1);
-	memcpy(at, to, lt);
-}
-
-/* libxml2's words made readable: no "{namespace}", no "Element 'x'"
- * (fail() names the element), plainer phrases, no trailing newline. */
-static void
-tidy(char *dst, size_t size, const char *msg)
-{
-	char	*p;
-	size_t	 i, len;
-
-	clean(dst, size, msg != NULL ? msg : "unknown error");
-	while (strstr(dst, "{" CAL_NS "}") != NULL)
-		replace(dst, size, "{" CAL_NS "}", "");
-	if (strncmp(dst, "Element '", 9) == 0 &&
-	    (p = strchr(dst + 9, '\'')) != NULL &&
-	    (p[1] == ':' || p[1] == ',') && p[2] == ' ')
-		memmove(dst, p + 3, strlen(p + 3) + 1);
-	for (i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
-		replace(dst, size, phrases[i].from, phrases[i].to);
-	len = strlen(dst);
-	while (len > 0 && strchr(" .", dst[len - 1]) != NULL)
-		dst[--len] = '\0';
-	if (len >= 2 && strcmp(dst + len - 2, " )") == 0)
-		dst[len -= 2] = '\0';	/* the end of "one of: ( a, b )" */
 }
 
 /* ------------------------------------------------------------------ */
@@ -273,167 +189,84 @@ fail:
 	return -1;
 }
 
-/* SAX internalSubset/externalSubset: any DOCTYPE is refused before a
- * single declaration in it is read, so no entity can exist at all. */
+/* A fault of the XML checks in the words an administrator reads. */
 static void
-refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *id,
-    const xmlChar *sysid)
+xml_fault(struct load *l, const struct xmlsafe_error *x)
 {
-	xmlParserCtxtPtr	 ctxt = ctx;
-	struct load		*l = ctxt->_private;
+	char	msg[400];
 
-	(void)name;
-	(void)id;
-	(void)sysid;
-	fail(l, ctxt->input != NULL ? ctxt->input->line : 0, NULL,
-	    "the document has a DOCTYPE; DTDs and entities are refused");
-	xmlStopParser(ctxt);
-}
-
-/* SAX startElementNs: count depth, stop a document nesting absurdly deep. */
-static void
-start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri, int nns, const xmlChar **ns, int nattrs,
-    int ndefaulted, const xmlChar **attrs)
-{
-	xmlParserCtxtPtr	 ctxt = ctx;
-	struct load		*l = ctxt->_private;
-
-	if (++l->depth > MAXDEPTH) {
-		fail(l, ctxt->input->line, (const char *)localname,
-		    "elements nest deeper than %d levels", MAXDEPTH);
-		xmlStopParser(ctxt);
-		return;
-	}
-	xmlSAX2StartElementNs(ctx, localname, prefix, uri, nns, ns, nattrs,
-	    ndefaulted, attrs);
-}
-
-/* SAX endElementNs: the other half of start_element. */
-static void
-end_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri)
-{
-	xmlParserCtxtPtr	 ctxt = ctx;
-	struct load		*l = ctxt->_private;
-
-	l->depth--;
-	xmlSAX2EndElementNs(ctx, localname, prefix, uri);
-}
-
-/* sax->serror: keep the first parser error, print nothing. */
-static void
-parser_error(void *ctx, xmlErrorPtr e)
-{
-	xmlParserCtxtPtr	 ctxt = ctx;
-	struct load		*l = ctxt->_private;
-	char			 msg[400];
-
-	if (e == NULL || e->level < XML_ERR_ERROR)
-		return;
-	tidy(msg, sizeof(msg), e->message);
-	fail(l, e->line, ctxt->name != NULL ? (const char *)ctxt->name : NULL,
-	    "not well-formed: %s", msg);
-}
-
-/* A generic error handler that prints nothing. */
-static void
-quiet(void *ctx, const char *fmt, ...)
-{
-	(void)ctx;
-	(void)fmt;
-}
-
-/* Bytes to a tree with the hooks above, or NULL with the error set. */
-static xmlDocPtr
-parse_xml(struct load *l, const char *buf, size_t len)
-{
-	xmlParserCtxtPtr	 ctxt;
-	xmlDocPtr		 doc;
-	const xmlError		*e;
-	xmlGenericErrorFunc	 old;
-	void			*oldctx;
-
-	if (len == 0) {
+	switch (x->fault) {
+	case XMLSAFE_EMPTY:
 		fail(l, 0, NULL, "the file is empty");
-		return NULL;
-	}
-	if ((ctxt = xmlNewParserCtxt()) == NULL)
-		fatalx("%s: xmlNewParserCtxt", __func__);
-	ctxt->_private = l;
-	ctxt->sax->internalSubset = refuse_doctype;
-	ctxt->sax->externalSubset = refuse_doctype;
-	ctxt->sax->startElementNs = start_element;
-	ctxt->sax->endElementNs = end_element;
-	ctxt->sax->serror = parser_error;
-	l->depth = 0;
-	/* Encoding conversion errors bypass the context's handlers and go to
-	 * the thread's generic one, which prints: silence it for this call. */
-	old = xmlGenericError;
-	oldctx = xmlGenericErrorContext;
-	xmlSetGenericErrorFunc(NULL, quiet);
-	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL, PARSE_OPTIONS);
-	xmlSetGenericErrorFunc(oldctx, old);
-	if (l->err == NULL && (doc == NULL || !ctxt->wellFormed)) {
-		e = xmlCtxtGetLastError(ctxt);
-		fail(l, e != NULL ? e->line : 0, NULL, "not well-formed XML");
-	}
-	if (l->err == NULL && xmlDocGetRootElement(doc) == NULL)
+		break;
+	case XMLSAFE_DOCTYPE:
+		fail(l, x->line, NULL, "the document has a DOCTYPE; DTDs and "
+		    "entities are refused");
+		break;
+	case XMLSAFE_DEPTH:
+		fail(l, x->line, x->element, "elements nest deeper than %d "
+		    "levels", MAXDEPTH);
+		break;
+	case XMLSAFE_SYNTAX:
+		xmlsafe_tidy(msg, sizeof(msg), x->detail, &style);
+		fail(l, x->line, x->element, "not well-formed: %s", msg);
+		break;
+	case XMLSAFE_MALFORMED:
+		fail(l, x->line, NULL, "not well-formed XML");
+		break;
+	case XMLSAFE_NO_ROOT:
 		fail(l, 0, NULL, "the document has no root element");
-	if (l->err == NULL && doc->encoding != NULL &&
-	    strcasecmp((const char *)doc->encoding, "UTF-8") != 0)
+		break;
+	case XMLSAFE_NOT_UTF8:
 		fail(l, 1, NULL, "the document is not in UTF-8");
-	xmlFreeParserCtxt(ctxt);
-	if (l->err != NULL) {
+		break;
+	case XMLSAFE_ENTITY:
+		fail(l, x->line, NULL, "an entity or DTD node; DTDs and "
+		    "entities are refused");
+		break;
+	case XMLSAFE_XSI:
+		fail(l, x->line, x->element, "xsi attributes are refused");
+		break;
+	case XMLSAFE_REFUSED:
+		fail(l, x->line, x->element, "the calendar schema may not read "
+		    "other files");
+		break;
+	case XMLSAFE_SCHEMA:
+		xmlsafe_tidy(msg, sizeof(msg), x->detail, &style);
+		fail(l, x->line, NULL, "%s", msg);
+		break;
+	case XMLSAFE_UNCOMPILED:
+		fail(l, 0, NULL, "the schema does not compile");
+		break;
+	case XMLSAFE_VALIDATOR:
+		free(l->err);	/* the cause is the validator's, say so */
+		l->err = NULL;
+		fail(l, 0, NULL, "the schema validator failed");
+		break;
+	case XMLSAFE_INVALID:
+		fail(l, 0, NULL, "the file does not match the calendar schema");
+		break;
+	default:
+		fatalx("%s: fault %d", __func__, (int)x->fault);
+	}
+}
+
+/* Bytes to a tree without entities, DTD nodes or what flags refuse (the
+ * schema may hold xsi attributes, the data not), or NULL with the error
+ * set. */
+static xmlDocPtr
+parse_xml(struct load *l, const char *buf, size_t len, unsigned flags)
+{
+	struct xmlsafe_error	 x;
+	xmlDocPtr		 doc;
+
+	if ((doc = xmlsafe_parse(buf, len, &limits, &x)) == NULL ||
+	    xmlsafe_scan(xmlDocGetRootElement(doc), flags, &x) == -1) {
+		xml_fault(l, &x);
 		xmlFreeDoc(doc);
 		return NULL;
 	}
 	return doc;
-}
-
-/*
- * What may not be in a tree at all: entity or DTD nodes, xsi attributes
- * (xsi:type would choose the type an element is checked against), and in
- * the schema, xs:include, xs:import and xs:redefine (they would read
- * other files, perhaps over the network).
- */
-static int
-scan(struct load *l, xmlNodePtr n, int schema)
-{
-	xmlAttrPtr	a;
-
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE) {
-			if (n->type == XML_ENTITY_REF_NODE ||
-			    n->type == XML_ENTITY_NODE ||
-			    n->type == XML_ENTITY_DECL ||
-			    n->type == XML_DTD_NODE) {
-				fail(l, xmlGetLineNo(n), NULL, "an entity or "
-				    "DTD node; DTDs and entities are refused");
-				return -1;
-			}
-			continue;
-		}
-		for (a = n->properties; !schema && a != NULL; a = a->next)
-			if (a->ns != NULL && xmlStrEqual(a->ns->href,
-			    BAD_CAST XSI_NS)) {
-				fail(l, xmlGetLineNo(n), (const char *)n->name,
-				    "xsi attributes are refused");
-				return -1;
-			}
-		if (schema && n->ns != NULL &&
-		    xmlStrEqual(n->ns->href, BAD_CAST XSD_NS) &&
-		    (xmlStrEqual(n->name, BAD_CAST "include") ||
-		    xmlStrEqual(n->name, BAD_CAST "import") ||
-		    xmlStrEqual(n->name, BAD_CAST "redefine"))) {
-			fail(l, xmlGetLineNo(n), (const char *)n->name,
-			    "the calendar schema may not read other files");
-			return -1;
-		}
-		if (scan(l, n->children, schema) == -1)
-			return -1;
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -445,25 +278,12 @@ struct schema {
 	xmlSchemaPtr	xsd;
 };
 
-/* xmlSchemaSetParserStructuredErrors: the schema's first error. */
-static void
-schema_parse_error(void *arg, xmlErrorPtr e)
-{
-	struct load	*l = arg;
-	char		 msg[400];
-
-	if (e == NULL || e->level < XML_ERR_ERROR)
-		return;
-	tidy(msg, sizeof(msg), e->message);
-	fail(l, e->line, NULL, "%s", msg);
-}
-
 /* Read and compile dir/calendar.xsd, parsed as safely as the data. */
 static int
 schema_load(struct schema *s, const char *dir, char **err)
 {
-	struct load		 l = { NULL, NULL, 0 };
-	xmlSchemaParserCtxtPtr	 pc;
+	struct load		 l = { NULL, NULL };
+	struct xmlsafe_error	 x;
 	char			*path, *buf = NULL;
 	size_t			 len;
 
@@ -471,17 +291,10 @@ schema_load(struct schema *s, const char *dir, char **err)
 	xasprintf(&path, "%s/%s", dir, CALENDAR_SCHEMA);
 	l.file = path;
 	if (slurp(&l, path, MAXSCHEMA, &buf, &len) == -1 ||
-	    (s->doc = parse_xml(&l, buf, len)) == NULL ||
-	    scan(&l, xmlDocGetRootElement(s->doc), 1) == -1)
+	    (s->doc = parse_xml(&l, buf, len, 0)) == NULL)
 		goto fail;
-	/* The tree is the caller's: libxml2 neither changes nor frees it. */
-	if ((pc = xmlSchemaNewDocParserCtxt(s->doc)) == NULL)
-		fatalx("%s: xmlSchemaNewDocParserCtxt", __func__);
-	xmlSchemaSetParserStructuredErrors(pc, schema_parse_error, &l);
-	s->xsd = xmlSchemaParse(pc);
-	xmlSchemaFreeParserCtxt(pc);
-	if (s->xsd == NULL) {
-		fail(&l, 0, NULL, "the schema does not compile");
+	if ((s->xsd = xmlsafe_schema(s->doc, refused, &x)) == NULL) {
+		xml_fault(&l, &x);
 		goto fail;
 	}
 	free(buf);
@@ -516,34 +329,13 @@ schema_error(void *arg, xmlErrorPtr e)
 
 	if (e == NULL || e->level < XML_ERR_ERROR)
 		return;
-	tidy(msg, sizeof(msg), e->message);
+	xmlsafe_tidy(msg, sizeof(msg), e->message, &style);
 	if (n == NULL || n->type != XML_ELEMENT_NODE) {
 		fail(l, e->line, NULL, "%s", msg);
 		return;
 	}
 	line = e->line > 0 ? e->line : (int)xmlGetLineNo(n);
 	fail(l, line, (const char *)n->name, "%s", msg);
-}
-
-/* Validate the tree; anything but 0 from libxml2 refuses it. */
-static int
-validate(struct load *l, struct schema *s, xmlDocPtr doc)
-{
-	xmlSchemaValidCtxtPtr	v;
-	int			rc;
-
-	if ((v = xmlSchemaNewValidCtxt(s->xsd)) == NULL)
-		fatalx("%s: xmlSchemaNewValidCtxt", __func__);
-	xmlSchemaSetValidStructuredErrors(v, schema_error, l);
-	rc = xmlSchemaValidateDoc(v, doc);
-	xmlSchemaFreeValidCtxt(v);
-	if (rc < 0) {
-		free(l->err);
-		l->err = NULL;
-		fail(l, 0, NULL, "the schema validator failed");
-	} else if (rc > 0)
-		fail(l, 0, NULL, "the file does not match the calendar schema");
-	return rc == 0 ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -973,10 +765,11 @@ static struct calendar *
 load(const char *file, const char *buf, size_t len, const char *dir,
     char **err)
 {
-	struct load	 l = { file, NULL, 0 };
-	struct schema	 s;
-	struct calendar	*cal = NULL;
-	xmlDocPtr	 doc = NULL;
+	struct load		 l = { file, NULL };
+	struct xmlsafe_error	 x;
+	struct schema		 s;
+	struct calendar		*cal = NULL;
+	xmlDocPtr		 doc = NULL;
 
 	xmlInitParser();
 	if (schema_load(&s, dir, err) == -1)
@@ -985,10 +778,12 @@ load(const char *file, const char *buf, size_t len, const char *dir,
 		fail(&l, 0, NULL, "larger than %d bytes", CALENDAR_MAXFILE);
 		goto fail;
 	}
-	if ((doc = parse_xml(&l, buf, len)) == NULL ||
-	    scan(&l, xmlDocGetRootElement(doc), 0) == -1 ||
-	    validate(&l, &s, doc) == -1)
+	if ((doc = parse_xml(&l, buf, len, XMLSAFE_SCAN_XSI)) == NULL)
 		goto fail;
+	if (xmlsafe_validate(s.xsd, doc, schema_error, &l, &x) == -1) {
+		xml_fault(&l, &x);
+		goto fail;
+	}
 	cal = xcalloc(1, sizeof(*cal));
 	if (build(&l, cal, xmlDocGetRootElement(doc)) == -1)
 		goto fail;
@@ -1008,7 +803,7 @@ fail:
 struct calendar *
 calendar_load(const char *path, char **err)
 {
-	struct load	 l = { path, NULL, 0 };
+	struct load	 l = { path, NULL };
 	struct calendar	*cal;
 	const char	*slash;
 	char		*buf = NULL, *dir;
@@ -1098,9 +893,8 @@ say(char *why, size_t len, const char *fmt, ...)
 	if (why == NULL || len == 0)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
+	xmlsafe_vformat(why, len, fmt, ap);
 	va_end(ap);
-	utf8_cut(why);
 }
 
 /* 1 off or 0 working for a table day, with why; decrees win over the
@@ -1182,7 +976,7 @@ list_add(struct list *li, const struct calendar *cal, int64_t i,
 	index_date(cal, i, &y, &m, &d);
 	snprintf(item, sizeof(item), "%s%04d-%02d-%02d %s",
 	    li->buf[0] != '\0' ? "; " : "", y, m, d, why);
-	utf8_cut(item);
+	xmlsafe_utf8_cut(item);
 	used = strlen(li->buf);
 	need = strlen(item);
 	if (used + need + 1 <= li->size) {
@@ -1194,7 +988,8 @@ list_add(struct list *li, const struct calendar *cal, int64_t i,
 		return;
 	if (used + 4 > li->size) {
 		li->buf[li->size - 4] = '\0';
-		utf8_cut(li->buf);	/* the cut may split a character */
+		/* the cut may split a character */
+		xmlsafe_utf8_cut(li->buf);
 	}
 	strcat(li->buf, "...");
 }

@@ -12,12 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-#include <libxml/SAX2.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
@@ -27,10 +24,9 @@
 #include "record.h"
 #include "rules.h"
 #include "tz.h"
+#include "xmlsafe.h"
 
 #define RULES_NS	"urn:nadzor:rules:1"
-#define XSD_NS		"http://www.w3.org/2001/XMLSchema"
-#define XSI_NS		"http://www.w3.org/2001/XMLSchema-instance"
 #define SCHEMA_FILE	"ruleset.xsd"
 #define ZONE		"Asia/Almaty"	/* of the capital: orders take effect there */
 
@@ -43,15 +39,15 @@
 #define MAXFILE		(1024 * 1024)
 #define MAXDEPTH	16
 #define MAXRULES	256
-#define MAXVALUE	48	/* bytes of a bad value quoted in an error */
 
-/*
- * As record.c: NONET, nothing is ever fetched; NOERROR/NOWARNING, libxml2
- * prints nothing and errors reach parser_error().  Never NOENT, HUGE,
- * DTDLOAD or XINCLUDE.
- */
-#define PARSE_OPTIONS	(XML_PARSE_NONET | XML_PARSE_NOCDATA | \
-	XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+static const struct xmlsafe_limits limits = { .depth = MAXDEPTH };
+
+/* A schema that would reach outside itself, or use identity constraints
+ * (libxml2's have had memory-safety bugs), is refused. */
+static const char *const refused[] = {
+	"include", "import", "redefine", "override", "key", "keyref",
+	"unique", NULL
+};
 
 struct rules_schema {
 	xmlDocPtr	 doc;		/* the compiled schema points into it */
@@ -62,7 +58,6 @@ struct rules_schema {
 struct load {
 	const char	*file;
 	char		*err;
-	int		 depth;		/* of the element the parser is in */
 };
 
 /* Which parts of a rule were seen: the schema requires them, but the
@@ -143,37 +138,14 @@ static const unsigned starts_of[] = {
 	[PERIODIC] = BIT(START_PERIOD_START) | BIT(START_PERIOD_END),
 };
 
-/* libxml2's schema phrases, and what the administrator reads instead. */
-static const struct phrase {
-	const char	*from;
-	const char	*to;
-} phrases[] = {
-	{ "{" RULES_NS "}", "" },
-	{ "This element is not expected. Expected is one of ( ",
-	    "not expected here; expected one of: " },
-	{ "This element is not expected. Expected is ( ",
-	    "not expected here; expected: " },
-	{ "This element is not expected", "not expected here" },
-	{ "Missing child element(s). Expected is one of ( ",
-	    "a child element is missing; expected one of: " },
-	{ "Missing child element(s). Expected is ( ",
-	    "a child element is missing; expected: " },
-	{ "Character content other than whitespace is not allowed because "
-	    "the content type is 'element-only'", "text is not allowed here, "
-	    "only elements" },
-	{ "Character content is not allowed, because the content type is "
-	    "empty", "it must be empty" },
-	{ "Element content is not allowed, because the content type is "
-	    "empty", "it must be empty" },
-	{ "Element content is not allowed, because the content type is a "
-	    "simple type", "elements are not allowed inside it" },
-	{ "The attribute '", "attribute '" },
-	{ "' is required but missing", "' is required" },
-	{ "The value '", "the value '" },
-	{ "is not an element of the set", "is not one of" },
-	{ "is not accepted by the pattern", "does not have the form" },
-	{ "is not a valid value of the atomic type", "is not a valid" },
-	{ "is not a valid value of the local atomic type", "is not valid" },
+/* libxml2's words as the administrator reads them: every phrase of
+ * content, emptiness and values plainer, wherever it occurs, without the
+ * facet names. */
+static const struct xmlsafe_style style = {
+	.ns = RULES_NS,
+	.flags = XMLSAFE_TIDY_CONTENT | XMLSAFE_TIDY_EMPTY |
+	    XMLSAFE_TIDY_VALUES | XMLSAFE_TIDY_EVERY | XMLSAFE_TIDY_FACETS |
+	    XMLSAFE_TIDY_LOWER
 };
 
 typedef int (*part_fn)(struct load *, struct rule *, xmlNodePtr,
@@ -220,47 +192,6 @@ static const struct part {
 /* ------------------------------------------------------------------ */
 /* Error messages                                                      */
 
-/* Drop a UTF-8 sequence that truncation cut short at the end of s. */
-static void
-utf8_cut(char *s)
-{
-	size_t		len = strlen(s), i = len, need;
-	unsigned char	c;
-
-	while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
-		i--;
-	if (i == 0 || (c = (unsigned char)s[i - 1]) < 0x80)
-		return;
-	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-	if (len - (i - 1) < need)
-		s[i - 1] = '\0';
-}
-
-/* Copy text for a message: controls become spaces so a file cannot forge
- * log lines, and a long text is cut at a whole character. */
-static void
-clean(char *dst, size_t size, const char *src)
-{
-	size_t	i;
-
-	for (i = 0; src[i] != '\0' && i + 1 < size; i++)
-		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ?
-		    ' ' : src[i];
-	dst[i] = '\0';
-	if (src[i] != '\0')
-		utf8_cut(dst);
-}
-
-/* A value quoted in a message: short, one line. */
-static void
-quote_value(char *dst, size_t size, const char *v)
-{
-	char	buf[MAXVALUE + 1];
-
-	clean(buf, sizeof(buf), v);
-	snprintf(dst, size, "'%s%s'", buf, strlen(v) > MAXVALUE ? "..." : "");
-}
-
 /* Keep the first error only, as "FILE, line N: reason": the ones after
  * it are mostly its echoes. */
 static void __attribute__((format(printf, 3, 4)))
@@ -272,15 +203,14 @@ fail(struct load *l, int line, const char *fmt, ...)
 	if (l->err != NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	xmlsafe_vformat(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	utf8_cut(reason);
-	clean(file, sizeof(file), l->file);
+	xmlsafe_clean(file, sizeof(file), l->file);
 	if (line > 0)
 		xasprintf(&msg, "%s, line %d: %s", file, line, reason);
 	else
 		xasprintf(&msg, "%s: %s", file, reason);
-	clean(msg, strlen(msg) + 1, msg);
+	xmlsafe_clean(msg, strlen(msg) + 1, msg);
 	l->err = msg;
 }
 
@@ -293,56 +223,9 @@ rule_fail(struct load *l, int line, const struct rule *r, const char *fmt,
 	char	reason[768];
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	xmlsafe_vformat(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	utf8_cut(reason);
 	fail(l, line, "rule '%s' (item %s): %s", r->id, r->item, reason);
-}
-
-/* Replace the first "from" in s (of size bytes) by "to", if it fits. */
-static int
-replace(char *s, size_t size, const char *from, const char *to)
-{
-	char	*at;
-	size_t	 lf = strlen(from), lt = strlen(to), len = strlen(s);
-
-	if ((at = strstr(s, from)) == NULL || len - lf + lt + 1 > size)
-		return 0;
-	memmove(at + lt, at + lf, len - (at - s) - lf + 1);
-	memcpy(at, to, lt);
-	return 1;
-}
-
-/* Remove every "[facet 'x'] " libxml2 puts before a value error. */
-static void
-drop_facets(char *s)
-{
-	char	*at, *end;
-
-	while ((at = strstr(s, "[facet '")) != NULL &&
-	    (end = strstr(at, "'] ")) != NULL)
-		memmove(at, end + 3, strlen(end + 3) + 1);
-}
-
-/* libxml2's words made readable: no "{namespace}" before names, plainer
- * phrases, no trailing newline or full stop, controls removed. */
-static void
-tidy_message(char *dst, size_t size, const char *msg)
-{
-	size_t	i, len;
-
-	clean(dst, size, msg != NULL ? msg : "unknown error");
-	drop_facets(dst);
-	for (i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
-		while (replace(dst, size, phrases[i].from, phrases[i].to))
-			;
-	len = strlen(dst);
-	while (len > 0 && strchr(" .", dst[len - 1]) != NULL)
-		dst[--len] = '\0';
-	if (len >= 2 && strcmp(dst + len - 2, " )") == 0)
-		dst[len -= 2] = '\0';	/* the end of "one of: ( a, b )" */
-	if (strncmp(dst, "Element '", 9) == 0)
-		dst[0] = 'e';
 }
 
 /* Append to a message buffer, cutting what does not fit. */
@@ -381,263 +264,118 @@ sentence(const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatal("%s: vasprintf", __func__);
 	va_end(ap);
-	clean(msg, strlen(msg) + 1, msg);
+	xmlsafe_clean(msg, strlen(msg) + 1, msg);
 	return msg;
 }
 
 /* ------------------------------------------------------------------ */
-/* Bytes and parsing                                                   */
-
-/* Length of the valid UTF-8 sequence at s (RFC 3629); 0 if invalid. */
-static size_t
-utf8_seq(const unsigned char *s, size_t avail)
-{
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (avail < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* XML's white space (strchr would also match the NUL). */
-static int
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* UTF-8 without NUL, and no other encoding declared: libxml2 then never
- * switches decoders, whatever the file says. */
-static int
-check_bytes(struct load *l, const char *buf, size_t len)
-{
-	const unsigned char	*s = (const unsigned char *)buf;
-	const char		*end, *e;
-	size_t			 i = 0, n = 0;
-	int			 line = 1;
-
-	for (i = 0; i < len; i += n) {
-		if (s[i] == '\0' || (n = utf8_seq(s + i, len - i)) == 0) {
-			fail(l, line, "%s: files of rules/ are UTF-8 text",
-			    s[i] == '\0' ? "a NUL byte" : "invalid UTF-8");
-			return -1;
-		}
-		if (s[i] == '\n')
-			line++;
-	}
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
-		buf += 3;
-		len -= 3;
-	}
-	if (len < 6 || memcmp(buf, "<?xml", 5) != 0 || !is_space(buf[5]) ||
-	    (end = memchr(buf, '>', len)) == NULL ||
-	    (e = memmem(buf, end - buf, "encoding", 8)) == NULL)
-		return 0;
-	for (e += 8; e < end && strchr(" \t\r\n=\"'", *e) != NULL; e++)
-		;
-	if (end - e >= 5 && strncasecmp(e, "UTF-8", 5) == 0 &&
-	    (e[5] == '"' || e[5] == '\''))
-		return 0;
-	fail(l, 1, "the XML declaration names an encoding other than UTF-8: "
-	    "files of rules/ are UTF-8 text");
-	return -1;
-}
-
-/* SAX internalSubset/externalSubset: any DOCTYPE is refused before a
- * single declaration in it is read, so no entity can exist at all. */
-static void
-refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *id,
-    const xmlChar *sysid)
-{
-	xmlParserCtxtPtr	 ctxt = ctx;
-	struct load		*l = ctxt->_private;
-
-	(void)name;
-	(void)id;
-	(void)sysid;
-	fail(l, ctxt->input != NULL ? ctxt->input->line : 0,
-	    "the file has a DOCTYPE; DTDs and entities are refused");
-	xmlStopParser(ctxt);
-}
-
-/* SAX startElementNs: count depth, stop a document nesting absurdly. */
-static void
-start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri, int nns, const xmlChar **ns, int nattrs,
-    int ndefaulted, const xmlChar **attrs)
-{
-	xmlParserCtxtPtr	 ctxt = ctx;
-	struct load		*l = ctxt->_private;
-
-	if (++l->depth > MAXDEPTH) {
-		fail(l, ctxt->input->line, "elements nest deeper than %d "
-		    "levels", MAXDEPTH);
-		xmlStopParser(ctxt);
-		return;
-	}
-	xmlSAX2StartElementNs(ctx, localname, prefix, uri, nns, ns, nattrs,
-	    ndefaulted, attrs);
-}
-
-/* SAX endElementNs: the other half of start_element. */
-static void
-end_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri)
-{
-	xmlParserCtxtPtr	 ctxt = ctx;
-	struct load		*l = ctxt->_private;
-
-	l->depth--;
-	xmlSAX2EndElementNs(ctx, localname, prefix, uri);
-}
+/* Parsing                                                             */
 
 /* A parser error in plain words. */
 static void
-parser_reason(struct load *l, const xmlError *e)
+parser_reason(struct load *l, const struct xmlsafe_error *x)
 {
 	char	msg[400];
 
-	tidy_message(msg, sizeof(msg), e->message);
-	switch (e->code) {
-	case XML_ERR_UNDECLARED_ENTITY:
-	case XML_WAR_UNDECLARED_ENTITY:
-	case XML_ERR_ENTITYREF_NO_NAME:
-	case XML_ERR_ENTITYREF_SEMICOL_MISSING:
-		fail(l, e->line, "an entity reference: only &lt; &gt; &amp; "
+	xmlsafe_tidy(msg, sizeof(msg), x->detail, &style);
+	if (xmlsafe_entity_ref(x->code))
+		fail(l, x->line, "an entity reference: only &lt; &gt; &amp; "
 		    "&apos; &quot; and &#...; are allowed");
+	else if (x->code == XML_ERR_DOCUMENT_EMPTY)
+		fail(l, x->line, "the file is empty");
+	else
+		fail(l, x->line, "not well-formed XML: %s", msg);
+}
+
+/* A fault of the XML checks in the words an administrator reads. */
+static void
+xml_fault(struct load *l, const struct xmlsafe_error *x)
+{
+	char	msg[480];
+
+	switch (x->fault) {
+	case XMLSAFE_EMPTY:
+		fail(l, 0, "the file is empty");
 		break;
-	case XML_ERR_DOCUMENT_EMPTY:
-		fail(l, e->line, "the file is empty");
+	case XMLSAFE_NUL:
+	case XMLSAFE_BAD_UTF8:
+		fail(l, x->line, "%s: files of rules/ are UTF-8 text",
+		    x->fault == XMLSAFE_NUL ? "a NUL byte" : "invalid UTF-8");
+		break;
+	case XMLSAFE_ENCODING:
+	case XMLSAFE_NOT_UTF8:
+		fail(l, 1, "the XML declaration names an encoding other than "
+		    "UTF-8: files of rules/ are UTF-8 text");
+		break;
+	case XMLSAFE_DOCTYPE:
+		fail(l, x->line, "the file has a DOCTYPE; DTDs and entities "
+		    "are refused");
+		break;
+	case XMLSAFE_DEPTH:
+		fail(l, x->line, "elements nest deeper than %d levels",
+		    MAXDEPTH);
+		break;
+	case XMLSAFE_SYNTAX:
+		parser_reason(l, x);
+		break;
+	case XMLSAFE_MALFORMED:
+		if (x->code != 0)	/* libxml2 said why, elsewhere */
+			parser_reason(l, x);
+		else
+			fail(l, 0, "not well-formed XML");
+		break;
+	case XMLSAFE_NO_ROOT:
+		fail(l, 0, "the file has no root element");
+		break;
+	case XMLSAFE_ENTITY:
+		fail(l, x->line, "the file holds an entity or DTD node; DTDs "
+		    "and entities are refused");
+		break;
+	case XMLSAFE_XSI:
+		fail(l, x->line, "element '%s': xsi attributes are refused",
+		    (const char *)x->node->name);
+		break;
+	case XMLSAFE_REFUSED:
+		fail(l, x->line, "xs:%s is refused in the rules schema",
+		    (const char *)x->node->name);
+		break;
+	case XMLSAFE_SCHEMA:
+		xmlsafe_tidy(msg, sizeof(msg), x->detail, &style);
+		fail(l, x->line, "the schema does not compile: %s", msg);
+		break;
+	case XMLSAFE_UNCOMPILED:
+		fail(l, 0, "the schema does not compile");
+		break;
+	case XMLSAFE_VALIDATOR:
+		free(l->err);	/* the cause is the validator's, say so */
+		l->err = NULL;
+		fail(l, 0, "the schema validator failed");
+		break;
+	case XMLSAFE_INVALID:
+		fail(l, 0, "the file does not match the rules schema");
 		break;
 	default:
-		fail(l, e->line, "not well-formed XML: %s", msg);
-		break;
+		fatalx("%s: fault %d", __func__, (int)x->fault);
 	}
-}
-
-/* sax->serror: keep the first error, print nothing. */
-static void
-parser_error(void *ctx, xmlErrorPtr e)
-{
-	xmlParserCtxtPtr	 ctxt = ctx;
-
-	if (e == NULL || e->level < XML_ERR_ERROR)
-		return;
-	parser_reason(ctxt->_private, e);
-}
-
-/* A parser with the DOCTYPE, depth and error hooks of this file. */
-static xmlParserCtxtPtr
-new_parser(struct load *l)
-{
-	xmlParserCtxtPtr	ctxt;
-
-	if ((ctxt = xmlNewParserCtxt()) == NULL)
-		fatalx("%s: xmlNewParserCtxt", __func__);
-	ctxt->_private = l;
-	ctxt->sax->internalSubset = refuse_doctype;
-	ctxt->sax->externalSubset = refuse_doctype;
-	ctxt->sax->startElementNs = start_element;
-	ctxt->sax->endElementNs = end_element;
-	ctxt->sax->serror = parser_error;
-	return ctxt;
-}
-
-/* Walk a tree for entity references, DTD nodes and xsi attributes (which
- * would let the file choose the type it is checked against). */
-static int
-scan(struct load *l, xmlNodePtr n)
-{
-	xmlAttrPtr	a;
-
-	for (; n != NULL; n = n->next) {
-		switch (n->type) {
-		case XML_ELEMENT_NODE:
-			for (a = n->properties; a != NULL; a = a->next) {
-				if (a->ns != NULL && xmlStrEqual(a->ns->href,
-				    BAD_CAST XSI_NS)) {
-					fail(l, xmlGetLineNo(n), "element "
-					    "'%s': xsi attributes are refused",
-					    (const char *)n->name);
-					return -1;
-				}
-			}
-			if (scan(l, n->children) == -1)
-				return -1;
-			break;
-		case XML_ENTITY_REF_NODE:
-		case XML_ENTITY_NODE:
-		case XML_ENTITY_DECL:
-		case XML_DTD_NODE:
-		case XML_XINCLUDE_START:
-		case XML_XINCLUDE_END:
-			fail(l, xmlGetLineNo(n), "the file holds an entity or "
-			    "DTD node; DTDs and entities are refused");
-			return -1;
-		default:
-			break;
-		}
-	}
-	return 0;
 }
 
 /* Bytes to a checked tree, or NULL with the error set. */
 static xmlDocPtr
 parse_tree(struct load *l, const char *buf, size_t len)
 {
-	xmlParserCtxtPtr	 ctxt;
-	xmlDocPtr		 doc;
-	const xmlError		*e;
+	struct xmlsafe_error	 x;
+	xmlDocPtr		 doc = NULL;
 
-	if (len == 0) {
-		fail(l, 0, "the file is empty");
-		return NULL;
-	}
 	if (len > MAXFILE) {
 		fail(l, 0, "the file is larger than %d bytes", MAXFILE);
 		return NULL;
 	}
-	if (check_bytes(l, buf, len) == -1)
-		return NULL;
-	l->depth = 0;
-	ctxt = new_parser(l);
-	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL,
-	    PARSE_OPTIONS);
-	if (l->err == NULL && (doc == NULL || !ctxt->wellFormed)) {
-		/* An error that bypassed serror: still refuse. */
-		if ((e = xmlCtxtGetLastError(ctxt)) != NULL && e->code != 0)
-			parser_reason(l, e);
-		else
-			fail(l, 0, "not well-formed XML");
-	}
-	xmlFreeParserCtxt(ctxt);
-	if (l->err == NULL && xmlDocGetRootElement(doc) == NULL)
-		fail(l, 0, "the file has no root element");
-	if (l->err == NULL)
-		scan(l, xmlDocGetRootElement(doc));
-	if (l->err != NULL) {
+	if (xmlsafe_check_utf8(buf, len, &x) == -1 ||
+	    xmlsafe_check_encoding(buf, len, &x) == -1 ||
+	    (doc = xmlsafe_parse(buf, len, &limits, &x)) == NULL ||
+	    xmlsafe_scan(xmlDocGetRootElement(doc), XMLSAFE_SCAN_XSI,
+	    &x) == -1) {
+		xml_fault(l, &x);
 		xmlFreeDoc(doc);
 		return NULL;
 	}
@@ -688,85 +426,32 @@ fail:
 /* ------------------------------------------------------------------ */
 /* The schema                                                          */
 
-/* xmlSchemaSetParserStructuredErrors: the first error of the schema. */
-static void
-schema_load_error(void *arg, xmlErrorPtr e)
-{
-	struct load	*l = arg;
-	char		 msg[480];
-
-	if (e == NULL || e->level < XML_ERR_ERROR)
-		return;
-	tidy_message(msg, sizeof(msg), e->message);
-	fail(l, e->line, "the schema does not compile: %s", msg);
-}
-
-/* A schema that would reach outside itself, or use identity constraints
- * (libxml2's have had memory-safety bugs), is refused. */
-static int
-schema_scan(struct load *l, xmlNodePtr n)
-{
-	static const char *const refused[] = {
-		"include", "import", "redefine", "override", "key", "keyref",
-		"unique", NULL
-	};
-	size_t	i;
-
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		for (i = 0; n->ns != NULL && refused[i] != NULL; i++) {
-			if (xmlStrEqual(n->ns->href, BAD_CAST XSD_NS) &&
-			    xmlStrEqual(n->name, BAD_CAST refused[i])) {
-				fail(l, xmlGetLineNo(n), "xs:%s is refused in "
-				    "the rules schema", refused[i]);
-				return -1;
-			}
-		}
-		if (schema_scan(l, n->children) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 /* Compile a ruleset.xsd, parsed with the same care as a rule file. */
 struct rules_schema *
 rules_schema_load(const char *path, char **err)
 {
-	struct load		 l = { path, NULL, 0 };
-	struct rules_schema	*rs = NULL;
-	xmlSchemaParserCtxtPtr	 pc;
+	struct load		 l = { path, NULL };
+	struct xmlsafe_error	 x;
+	struct rules_schema	*rs;
 	xmlDocPtr		 doc = NULL;
-	xmlSchemaPtr		 schema = NULL;
+	xmlSchemaPtr		 schema;
 	char			*buf = NULL;
 	size_t			 len;
 
 	xmlInitParser();
 	if (read_file(&l, path, &buf, &len) == -1 ||
-	    (doc = parse_tree(&l, buf, len)) == NULL ||
-	    schema_scan(&l, xmlDocGetRootElement(doc)) == -1)
+	    (doc = parse_tree(&l, buf, len)) == NULL)
 		goto fail;
-	/* The schema parser reads this tree, never a file: nothing it
-	 * names can be fetched. */
-	if ((pc = xmlSchemaNewDocParserCtxt(doc)) == NULL)
-		fatalx("%s: xmlSchemaNewDocParserCtxt", __func__);
-	xmlSchemaSetParserStructuredErrors(pc, schema_load_error, &l);
-	schema = xmlSchemaParse(pc);
-	xmlSchemaFreeParserCtxt(pc);
-	if (schema == NULL) {
-		fail(&l, 0, "the schema does not compile");
+	if ((schema = xmlsafe_schema(doc, refused, &x)) == NULL) {
+		xml_fault(&l, &x);
 		goto fail;
 	}
-	if (l.err != NULL)
-		goto fail;
 	free(buf);
 	rs = xcalloc(1, sizeof(*rs));
 	rs->doc = doc;
 	rs->schema = schema;
 	return rs;
 fail:
-	if (schema != NULL)
-		xmlSchemaFree(schema);
 	xmlFreeDoc(doc);
 	free(buf);
 	*err = l.err;
@@ -790,46 +475,21 @@ validity_error(void *arg, xmlErrorPtr e)
 {
 	struct load	*l = arg;
 	xmlNodePtr	 n;
-	char		 msg[640], name[MAXVALUE + 8];
+	char		 msg[640], name[XMLSAFE_QUOTESIZE];
 
 	if (e == NULL || e->level < XML_ERR_ERROR)
 		return;
 	n = e->node;
 	if (e->code == XML_SCHEMAV_CVC_ELT_1 && n != NULL &&
 	    n->type == XML_ELEMENT_NODE) {
-		quote_value(name, sizeof(name), (const char *)n->name);
+		xmlsafe_quote(name, sizeof(name), (const char *)n->name);
 		fail(l, e->line, "the root element %s is not a rule set: "
 		    "expected ruleset in namespace " RULES_NS, name);
 		return;
 	}
-	tidy_message(msg, sizeof(msg), e->message);
+	xmlsafe_tidy(msg, sizeof(msg), e->message, &style);
 	fail(l, e->line > 0 ? e->line : n != NULL &&
 	    n->type == XML_ELEMENT_NODE ? xmlGetLineNo(n) : 0, "%s", msg);
-}
-
-/* Validate against the schema; any answer but 0 refuses. */
-static int
-validate(const struct rules_schema *rs, struct load *l, xmlDocPtr doc)
-{
-	xmlSchemaValidCtxtPtr	v;
-	int			rc;
-
-	/* A fresh context each call: it holds per-document state, the
-	 * schema itself is only read. */
-	if ((v = xmlSchemaNewValidCtxt(rs->schema)) == NULL)
-		fatalx("%s: xmlSchemaNewValidCtxt", __func__);
-	xmlSchemaSetValidStructuredErrors(v, validity_error, l);
-	rc = xmlSchemaValidateDoc(v, doc);
-	xmlSchemaFreeValidCtxt(v);
-	if (rc < 0) {
-		free(l->err);	/* the cause is the validator's, say so */
-		l->err = NULL;
-		fail(l, 0, "the schema validator failed");
-		return -1;
-	}
-	if (rc > 0)
-		fail(l, 0, "the file does not match the rules schema");
-	return rc == 0 ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -856,7 +516,7 @@ squeeze(const char *s)
 	int	 gap = 0;
 
 	for (; *s != '\0'; s++) {
-		if (is_space(*s)) {
+		if (xmlsafe_is_space(*s)) {
 			gap = o != out;
 			continue;
 		}
@@ -902,10 +562,10 @@ static int
 put(struct load *l, xmlNodePtr n, const char *what, char *dst, size_t size,
     const char *v)
 {
-	char	q[MAXVALUE + 8];
+	char	q[XMLSAFE_QUOTESIZE];
 
 	if (strlen(v) >= size) {
-		quote_value(q, sizeof(q), v);
+		xmlsafe_quote(q, sizeof(q), v);
 		fail(l, xmlGetLineNo(n), "element '%s': %s %s is longer than "
 		    "%zu bytes", (const char *)n->name, what, q, size - 1);
 		return -1;
@@ -984,7 +644,7 @@ static int
 number(struct load *l, xmlNodePtr n, const char *name, int min, int max,
     int *out)
 {
-	char	*s, *end, q[MAXVALUE + 8];
+	char	*s, *end, q[XMLSAFE_QUOTESIZE];
 	long	 v;
 	int	 rc = -1;
 
@@ -993,7 +653,7 @@ number(struct load *l, xmlNodePtr n, const char *name, int min, int max,
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
-		quote_value(q, sizeof(q), s);
+		xmlsafe_quote(q, sizeof(q), s);
 		fail(l, xmlGetLineNo(n), "element '%s', attribute '%s': %s is "
 		    "not a whole number from %d to %d", (const char *)n->name,
 		    name, q, min, max);
@@ -1013,11 +673,11 @@ add_name(struct load *l, xmlNodePtr n, const char *v,
     const char *const *valid, char *base, size_t width, size_t cap,
     size_t *count)
 {
-	char	q[MAXVALUE + 8], all[400];
+	char	q[XMLSAFE_QUOTESIZE], all[400];
 	size_t	i;
 	int	line = xmlGetLineNo(n);
 
-	quote_value(q, sizeof(q), v);
+	xmlsafe_quote(q, sizeof(q), v);
 	if (lookup(valid, v) == -1) {
 		join(all, sizeof(all), valid);
 		fail(l, line, "element '%s': %s is not one of %s",
@@ -1045,7 +705,7 @@ add_name(struct load *l, xmlNodePtr n, const char *v,
 static int
 role_attr(struct load *l, xmlNodePtr n, char *dst, size_t size)
 {
-	char	*v, q[MAXVALUE + 8], all[200];
+	char	*v, q[XMLSAFE_QUOTESIZE], all[200];
 	int	 rc = -1;
 
 	if ((v = attr_of(n, "role")) == NULL) {
@@ -1054,7 +714,7 @@ role_attr(struct load *l, xmlNodePtr n, char *dst, size_t size)
 		return -1;
 	}
 	if (lookup(roles, v) == -1) {
-		quote_value(q, sizeof(q), v);
+		xmlsafe_quote(q, sizeof(q), v);
 		join(all, sizeof(all), roles);
 		fail(l, xmlGetLineNo(n), "element '%s': role %s is not one "
 		    "of %s", (const char *)n->name, q, all);
@@ -1148,7 +808,7 @@ static int
 rule_trigger(struct load *l, struct rule *r, xmlNodePtr n, unsigned *seen)
 {
 	xmlNodePtr	 c;
-	char		*kind, *period, q[MAXVALUE + 8];
+	char		*kind, *period, q[XMLSAFE_QUOTESIZE];
 	int		 line = xmlGetLineNo(n), rc = -1, p;
 
 	kind = attr_of(n, "kind");
@@ -1162,7 +822,7 @@ rule_trigger(struct load *l, struct rule *r, xmlNodePtr n, unsigned *seen)
 		goto fail;
 	}
 	if (kind != NULL && (r->kind = record_kind_from_name(kind)) == -1) {
-		quote_value(q, sizeof(q), kind);
+		xmlsafe_quote(q, sizeof(q), kind);
 		fail(l, line, "element 'trigger': kind %s is not a record "
 		    "kind (incident, placement, special-regime, npm-violation "
 		    "or action)", q);
@@ -1170,7 +830,7 @@ rule_trigger(struct load *l, struct rule *r, xmlNodePtr n, unsigned *seen)
 	}
 	if (period != NULL) {
 		if ((p = lookup(period_names, period)) <= 0) {
-			quote_value(q, sizeof(q), period);
+			xmlsafe_quote(q, sizeof(q), period);
 			fail(l, line, "element 'trigger': period %s is not "
 			    "month, quarter, halfyear or year", q);
 			goto fail;
@@ -1192,14 +852,14 @@ fail:
 static int
 rule_start(struct load *l, struct rule *r, xmlNodePtr n, unsigned *seen)
 {
-	char	*v, q[MAXVALUE + 8], all[200];
+	char	*v, q[XMLSAFE_QUOTESIZE], all[200];
 	int	 i, rc = -1;
 
 	v = attr_of(n, "event");
 	if (once(l, n, seen, SEEN_START) == -1)
 		goto fail;
 	if (v == NULL || (i = lookup(start_names, v)) == -1) {
-		quote_value(q, sizeof(q), v != NULL ? v : "");
+		xmlsafe_quote(q, sizeof(q), v != NULL ? v : "");
 		join(all, sizeof(all), start_names);
 		fail(l, xmlGetLineNo(n), "element 'start': event %s is not "
 		    "one of %s", q, all);
@@ -1257,14 +917,14 @@ rule_term(struct load *l, struct rule *r, xmlNodePtr n, unsigned *seen)
 static int
 rule_per(struct load *l, struct rule *r, xmlNodePtr n, unsigned *seen)
 {
-	char	*v, q[MAXVALUE + 8];
+	char	*v, q[XMLSAFE_QUOTESIZE];
 	int	 rc = -1;
 
 	v = text_of(n);
 	if (once(l, n, seen, SEEN_PER) == -1)
 		goto fail;
 	if (strcmp(v, "record") != 0 && strcmp(v, "person") != 0) {
-		quote_value(q, sizeof(q), v);
+		xmlsafe_quote(q, sizeof(q), v);
 		fail(l, xmlGetLineNo(n), "element 'per': %s is not record or "
 		    "person", q);
 		goto fail;
@@ -1376,7 +1036,7 @@ static int
 rule_fulfil(struct load *l, struct rule *r, xmlNodePtr n, unsigned *seen)
 {
 	xmlNodePtr	 c;
-	char		*v, q[MAXVALUE + 8];
+	char		*v, q[XMLSAFE_QUOTESIZE];
 	int		 rc = -1;
 
 	v = attr_of(n, "action");
@@ -1385,7 +1045,7 @@ rule_fulfil(struct load *l, struct rule *r, xmlNodePtr n, unsigned *seen)
 	/* record.xsd lets an action name only these: a duty whose action
 	 * no record can carry would be late forever. */
 	if (v == NULL || lookup(rules_contract_ids, v) == -1) {
-		quote_value(q, sizeof(q), v != NULL ? v : "");
+		xmlsafe_quote(q, sizeof(q), v != NULL ? v : "");
 		fail(l, xmlGetLineNo(n), "element 'fulfil': action %s is not "
 		    "a rule an action record can name (call-1h, "
 		    "district-call-1h, report-3h, regime-1h, review-48h, "
@@ -1694,13 +1354,13 @@ fail:
 static int
 set_date(struct load *l, xmlNodePtr n, const char *name, char *dst)
 {
-	char	*v, q[MAXVALUE + 8];
+	char	*v, q[XMLSAFE_QUOTESIZE];
 	int	 y, m, d, rc = -1;
 
 	if ((v = attr_of(n, name)) == NULL)
 		return 1;
 	if (parse_date(v, &y, &m, &d) == -1) {
-		quote_value(q, sizeof(q), v);
+		xmlsafe_quote(q, sizeof(q), v);
 		fail(l, xmlGetLineNo(n), "element 'ruleset', attribute '%s': "
 		    "%s is not a date such as 2015-01-06", name, q);
 		goto fail;
@@ -1839,10 +1499,11 @@ static int
 set_from_bytes(const struct rules_schema *rs, struct load *l,
     const char *buf, size_t len, int others, struct ruleset *out)
 {
-	xmlDocPtr	 doc;
-	xmlNodePtr	 root;
-	const xmlChar	*href;
-	int		 rc = -1;
+	struct xmlsafe_error	 x;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 root;
+	const xmlChar		*href;
+	int			 rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	out->until_utc = INT64_MAX;
@@ -1862,7 +1523,11 @@ set_from_bytes(const struct rules_schema *rs, struct load *l,
 			    RULES_NS);
 		goto fail;
 	}
-	if (validate(rs, l, doc) == -1 || fill_set(l, root, out) == -1)
+	if (xmlsafe_validate(rs->schema, doc, validity_error, l, &x) == -1) {
+		xml_fault(l, &x);
+		goto fail;
+	}
+	if (fill_set(l, root, out) == -1)
 		goto fail;
 	if (strlen(l->file) >= sizeof(out->file)) {
 		fail(l, 0, "the file name is longer than %zu bytes",
@@ -1884,7 +1549,7 @@ int
 ruleset_parse(const struct rules_schema *rs, const char *name,
     const char *buf, size_t len, struct ruleset *out, char **err)
 {
-	struct load	l = { name, NULL, 0 };
+	struct load	l = { name, NULL };
 
 	if (rs == NULL)
 		fatalx("%s: no schema", __func__);
@@ -1997,7 +1662,7 @@ static int
 load_file(const struct rules_schema *rs, const struct tz *z, const char *dir,
     const char *name, struct ruleset *out, char **err)
 {
-	struct load	 l = { name, NULL, 0 };
+	struct load	 l = { name, NULL };
 	char		*path, *buf = NULL;
 	size_t		 len;
 	int		 rc = -1;
