@@ -677,6 +677,8 @@ xmlsafe_schema(xmlDocPtr doc, const char *const *refused,
 {
 	xmlSchemaParserCtxtPtr	pc;
 	xmlSchemaPtr		schema;
+	xmlGenericErrorFunc	old;
+	void			*oldctx;
 
 	reset(err);
 	if (scan_schema(xmlDocGetRootElement(doc), refused, err) == -1)
@@ -686,7 +688,13 @@ xmlsafe_schema(xmlDocPtr doc, const char *const *refused,
 	if ((pc = xmlSchemaNewDocParserCtxt(doc)) == NULL)
 		fatalx("%s: xmlSchemaNewDocParserCtxt", __func__);
 	xmlSchemaSetParserStructuredErrors(pc, schema_error, err);
+	/* A broken xs:pattern is reported by the regexp compiler through
+	 * the thread's generic handler, which prints: silence it too. */
+	old = xmlGenericError;
+	oldctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, quiet);
 	schema = xmlSchemaParse(pc);
+	xmlSetGenericErrorFunc(oldctx, old);
 	xmlSchemaFreeParserCtxt(pc);
 	if (schema == NULL)
 		note(err, XMLSAFE_UNCOMPILED, 0, NULL, NULL);
