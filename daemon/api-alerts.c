@@ -40,6 +40,11 @@ api_alert_json(struct evbuffer *b, sqlite3_stmt *s, const struct law *law)
 	json_time(b, sqlite3_column_int64(s, 4) / 1000, 0);
 	json_key(b, "due", 0);
 	json_time(b, due, tz_offset(law_zone(law, region), due));
+	/* "due" is when this alert fell due (a warning's is before the
+	 * duty's); the duty's own due time is "obligation_due". */
+	json_key(b, "obligation_due", 0);
+	json_time(b, sqlite3_column_int64(s, 14), tz_offset(law_zone(law,
+	    region), sqlite3_column_int64(s, 14)));
 	json_key(b, "rule", 0);
 	json_str(b, (const char *)sqlite3_column_text(s, 6));
 	json_key(b, "region", 0);

@@ -77,13 +77,18 @@ stream_send(struct stream *s, struct evbuffer *b)
 	evhttp_send_reply_chunk(s->req, b);
 }
 
-/* The connection closed: forget the stream. */
+/* The connection closed: forget the stream.  If the client went away,
+ * libevent has detached our unfinished reply from the connection and left
+ * the request to us; if the server is being freed, the request is still
+ * attached and libevent frees it. */
 static void
 stream_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct stream *s = arg;
 
 	(void)evcon;
+	if (evhttp_request_get_connection(s->req) == NULL)
+		evhttp_request_free(s->req);
 	LIST_REMOVE(s, entry);
 	free(s);
 }

@@ -61,7 +61,7 @@ void	api_events(struct nadzord *, struct evhttp_request *);
 /* The columns and joins of an alert as api_alert_json writes it. */
 #define ALERT_COLUMNS "a.id, a.obligation, a.kind, a.recipient, a.at, a.due," \
 	" o.rule, o.region, r.ref, o.period, a.acked_by, o.ruleset, o.item," \
-	" o.starts"
+	" o.starts, o.due"
 #define ALERT_FROM " FROM alert a JOIN obligation o ON o.id = a.obligation" \
 	" LEFT JOIN record r ON r.id = o.record"
 struct law;
