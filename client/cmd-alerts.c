@@ -1,4 +1,4 @@
-/* cmd-alerts.c - nadzor alerts [--mine] [--since TIME]: recent alerts */
+/* cmd-alerts.c - nadzor alerts [--mine] [--since TIME]: recent alerts and who took them up */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,16 +41,18 @@ cmd_alerts(struct client *cl, int argc, char **argv)
 	free(path);
 	if (list == NULL)
 		return rc;
-	printf("%-7s %-24s %-10s %-16s %-6s %-18s %s\n", "ALERT", "AT (UTC)",
-	    "KIND", "RECIPIENT", "OBLIG.", "RULE", "RECORD/PERIOD");
+	printf("%-7s %-24s %-10s %-16s %-6s %-18s %-14s %s\n", "ALERT",
+	    "AT (UTC)", "KIND", "RECIPIENT", "OBLIG.", "RULE", "ACKNOWLEDGED",
+	    "RECORD/PERIOD");
 	json_array_foreach(list, i, a) {
 		local_time(json_s(a, "at"), t, sizeof t);
-		printf("%-7lld %-24s %-10s %-16s %-6lld %-18s %s %s\n",
+		printf("%-7lld %-24s %-10s %-16s %-6lld %-18s %-14s %s %s\n",
 		    (long long)json_integer_value(json_object_get(a, "id")), t,
 		    json_s(a, "kind"), json_s(a, "recipient"),
 		    (long long)json_integer_value(json_object_get(a, "obligation")),
-		    json_s(a, "rule"), *json_s(a, "record") ? json_s(a, "record") :
-		    json_s(a, "period"), json_s(a, "region"));
+		    json_s(a, "rule"), *json_s(a, "acked_by") ?
+		    json_s(a, "acked_by") : "-", *json_s(a, "record") ?
+		    json_s(a, "record") : json_s(a, "period"), json_s(a, "region"));
 	}
 	json_decref(list);
 	return EXIT_OK;

@@ -139,6 +139,9 @@ def test_acknowledged_breach_does_not_escalate():
         assert not esc(acked), esc(acked)
         assert esc(control), "the unacknowledged breach did not escalate"
         assert d.sql("SELECT count(*) FROM audit WHERE action='alert.ack'")[0][0] == 1
+        listed = d.nadzor("alerts", token=zonal).stdout.decode()
+        assert any(l.split()[0] == str(br[0]["id"]) and " zonal " in l.split("breach", 1)[1]
+                   for l in listed.splitlines()[1:] if l.strip()), listed
     finally:
         d.cleanup()
 
