@@ -5,42 +5,11 @@
 #include <string.h>
 
 #include "record.h"
+#include "tz.h"
 
 #define MAXOFF		(14 * 3600)		/* the widest offset in use, +14:00 */
 #define MINTIME		(-62135596800LL)	/* 0001-01-01T00:00:00Z */
 #define MAXTIME		(253402300799LL)	/* 9999-12-31T23:59:59Z */
-
-/* Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
- * days_from_civil): pure arithmetic, so no TZ variable or timegm(). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t	era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* The inverse of days_from_civil. */
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t	era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
 
 /* Days in a month of a year, leap years included. */
 static int
@@ -117,7 +86,7 @@ rfc3339_parse(const char *s, int64_t *t, int *utcoff)
 	}
 	if (parse_offset(s, &off) == -1)
 		return -1;
-	*t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+	*t = tz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
 	if (utcoff != NULL)
 		*utcoff = off;
 	return 0;
@@ -130,8 +99,8 @@ rfc3339_parse(const char *s, int64_t *t, int *utcoff)
 void
 rfc3339_format(int64_t t, int utcoff, char *buf, size_t len)
 {
-	int64_t	 local, days, secs, y;
-	int	 m, d, off;
+	int64_t	 local, days, secs;
+	int	 y, m, d, off;
 	char	 sign;
 
 	if (len == 0)
@@ -143,7 +112,7 @@ rfc3339_format(int64_t t, int utcoff, char *buf, size_t len)
 	local = t + off;
 	days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
 	secs = local - days * 86400;
-	civil_from_days(days, &y, &m, &d);
+	tz_civil_from_days(days, &y, &m, &d);
 	if (off == 0) {
 		snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
 		    (long long)y, m, d, (int)(secs / 3600),
