@@ -1,17 +1,56 @@
 /* writer.c - group commit: many jobs, one transaction, one fsync, then all answers */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store.h"
 #include "writer.h"
 
 /* One thread, one connection: SQLite allows one writer at a time anyway,
- * and a single thread makes the group its natural unit. */
+ * and a single thread makes the group its natural unit.
+ *
+ * Checkpoints (copying the WAL back into the database, with an fsync of
+ * the database file) run on a thread of their own with their own
+ * connection: left to SQLite's automatic checkpoint, every thousandth
+ * page would make some commit, and the answers waiting on it, pay for a
+ * checkpoint.  A passive checkpoint never blocks the writer. */
 struct writer {
 	struct store	*st;		/* used only by the writer thread */
 	struct workq	*wq;
+	struct store	*ckpt;		/* used only by the checkpointer */
+	pthread_t	 ckpt_thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 stop;
 };
+
+#define WRITER_CHECKPOINT_MS	500
+
+/* The checkpointer: a passive checkpoint every WRITER_CHECKPOINT_MS. */
+static void *
+writer_checkpointer(void *arg)
+{
+	struct writer	*w = arg;
+	struct timespec	 ts;
+	int		 log, done;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += WRITER_CHECKPOINT_MS * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+		pthread_mutex_unlock(&w->lock);
+		sqlite3_wal_checkpoint_v2(store_db(w->ckpt), NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
 
 /* Fail a job for a reason that is not its own (storage, lock). */
 static void
@@ -92,6 +131,18 @@ writer_start(const char *dbpath, struct event_base *base, char **err)
 		free(w);
 		return NULL;
 	}
+	if ((w->ckpt = store_open(dbpath, 0, err)) == NULL) {
+		store_close(w->st);
+		free(w);
+		return NULL;
+	}
+	if (store_exec(w->st, "PRAGMA wal_autocheckpoint=0") != SQLITE_OK)
+		fatalx("writer: cannot turn off automatic checkpoints");
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if (pthread_create(&w->ckpt_thread, NULL, writer_checkpointer, w) != 0)
+		fatal("writer: pthread_create");
+	pthread_setname_np(w->ckpt_thread, "nadzord-ckpt");
 	w->wq = workq_start(base, "nadzord-write", 1, WRITER_BATCH, writer_group, w);
 	return w;
 }
@@ -108,7 +159,15 @@ writer_stop(struct writer *w)
 	if (w == NULL)
 		return;
 	workq_stop(w->wq);
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->ckpt_thread, NULL);
+	store_close(w->ckpt);
 	store_close(w->st);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
 	free(w);
 }
 
