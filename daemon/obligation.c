@@ -509,18 +509,24 @@ recompute_one(struct store *st, const struct law *law, sqlite3_stmt *row,
 
 long long
 obligation_recompute(struct store *st, const struct law *law, int64_t now,
-    struct schedvec *sv)
+    long long after, int limit, long long *last, struct schedvec *sv)
 {
 	sqlite3_stmt	*row;
 	long long	 n = 0;
-	int		 rc;
+	int		 rc, seen = 0;
 
 	/* A statement of its own: recompute_one uses the cached ones. */
 	if (sqlite3_prepare_v2(store_db(st), "SELECT id, rule, item, ruleset,"
 	    " region, period, starts, due, explain FROM obligation WHERE state"
-	    " IN ('open', 'overdue')", -1, &row, NULL) != SQLITE_OK)
+	    " IN ('open', 'overdue') AND id > ? ORDER BY id LIMIT ?", -1, &row,
+	    NULL) != SQLITE_OK)
 		return -1;
+	sqlite3_bind_int64(row, 1, after);
+	sqlite3_bind_int(row, 2, limit);
+	*last = 0;
 	while ((rc = sqlite3_step(row)) == SQLITE_ROW) {
+		seen++;
+		*last = sqlite3_column_int64(row, 0);
 		switch (recompute_one(st, law, row, now, sv)) {
 		case -1:
 			sqlite3_finalize(row);
@@ -530,6 +536,8 @@ obligation_recompute(struct store *st, const struct law *law, int64_t now,
 		}
 	}
 	sqlite3_finalize(row);
+	if (seen < limit)
+		*last = 0;		/* nothing after this chunk */
 	return rc == SQLITE_DONE ? n : -1;
 }
 

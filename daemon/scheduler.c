@@ -44,6 +44,7 @@ struct sched_job {
 	long long		*ids;
 	size_t			 nids;
 	int			 maintenance;	/* recompute and periodic */
+	int			 again;		/* more maintenance to do */
 	struct schedvec		 sv;
 	struct alertvec		 av;
 };
@@ -142,31 +143,47 @@ digest_hex(const struct law *law, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", law->digest[i]);
 }
 
-/* Writer thread: bring duties up to date with the law and the calendar
- * of periods ahead. */
+/* Writer thread: bring duties up to date with the law (a chunk of
+ * SCHED_RECOMPUTE at a time: a new calendar over a million open duties
+ * must not hold the writer for a minute), then generate the periods
+ * ahead.  j->again asks for another pass. */
 static int
 maintenance_apply(struct store *st, struct sched_job *j, struct law *law)
 {
 	char		 hex[65], buf[32];
 	sqlite3_stmt	*s;
 	int64_t		 now = now_s(), since;
-	long long	 n;
-	int		 rc;
+	long long	 n, from, last;
+	int		 rc, same;
 
 	digest_hex(law, hex);
 	s = store_stmt(st, "SELECT value FROM meta WHERE key = 'law'");
 	rc = sqlite3_step(s);
-	n = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0),
+	same = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0),
 	    hex) == 0;
 	sqlite3_reset(s);
-	if (!n) {
-		if ((n = obligation_recompute(st, law, now, &j->sv)) == -1)
+	if (!same) {
+		/* Resume a recompute only if it was for this same law. */
+		s = store_stmt(st, "SELECT value = ? FROM meta WHERE key ="
+		    " 'recompute_law'");
+		store_bind_text(s, 1, hex);
+		from = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) ?
+		    meta_get(st, "recompute_from", 0) : 0;
+		sqlite3_reset(s);
+		if (meta_set(st, "recompute_law", hex) == -1)
+			return WJOB_FAILED;
+		if ((n = obligation_recompute(st, law, now, from, SCHED_RECOMPUTE,
+		    &last, &j->sv)) == -1)
 			return WJOB_FAILED;
 		if (n > 0)
 			log_info("rules or calendar changed: %lld open duties "
 			    "recomputed", n);
-		if (meta_set(st, "law", hex) == -1)
+		snprintf(buf, sizeof buf, "%lld", last);
+		if (meta_set(st, "recompute_from", buf) == -1 ||
+		    (last == 0 && meta_set(st, "law", hex) == -1))
 			return WJOB_FAILED;
+		if ((j->again = last != 0))
+			return WJOB_OK;
 	}
 	if ((since = meta_get(st, "periodic_since", 0)) == 0) {
 		since = now;
@@ -218,6 +235,8 @@ sched_done(struct wjob *w)
 	}
 	ctx->sched->busy--;
 	nadzord_job_done(ctx);
+	if (j->again && w->status == 200)
+		sched_law_changed(ctx);		/* the next chunk */
 	schedvec_free(&j->sv);
 	alertvec_free(&j->av);
 	free(j->ids);

@@ -61,9 +61,12 @@ int	obligation_periodic(struct store *, const struct law *, int64_t since,
 	    int64_t now, int horizon_days, struct schedvec *);
 
 /* The law changed: recompute the due times of open and overdue duties
- * (met, late and waived ones never change).  How many changed, or -1. */
+ * (met, late and waived ones never change), at most limit of them with an
+ * id above after; *last is where the next chunk starts, 0 when done.
+ * How many changed, or -1. */
 long long	obligation_recompute(struct store *, const struct law *,
-		    int64_t now, struct schedvec *);
+		    int64_t now, long long after, int limit, long long *last,
+		    struct schedvec *);
 
 /* Waive a duty: needs a reason; audited by the caller's transaction.
  * 0; 1 not found or not open; -1 storage. */

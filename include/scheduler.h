@@ -9,6 +9,7 @@ struct alertvec;
 #define SCHED_BATCH	2000	/* obligations handled per pass */
 #define SCHED_MAXSLEEP	30	/* seconds: re-read the wall clock at least this often */
 #define SCHED_HORIZON	45	/* days ahead periodic duties are generated */
+#define SCHED_RECOMPUTE	5000	/* open duties recomputed per transaction */
 
 /* Load what is armed from the database, bring duties up to date with the
  * law in force (and the periods ahead), and start the timer. */
