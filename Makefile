@@ -5,7 +5,7 @@ PKGS_DEV  = libsqlite3-dev libevent-dev libxml2-dev libsodium-dev libnotify-dev 
 	pkg-config gcc make tzdata
 # The desktop side of alerts is tested on a private bus, display and
 # notification server (tests/notify-env).
-PKGS_TEST = python3 sqlite3 procps dbus dbus-daemon dbus-bin xvfb dunst \
+PKGS_TEST = python3 sqlite3 procps faketime dbus dbus-daemon dbus-bin xvfb dunst \
 	notification-daemon libnotify-bin libglib2.0-bin
 PKGS_BENCH = wrk
 LIBS      = sqlite3 libevent libevent_pthreads libxml-2.0 libsodium jansson

@@ -7,7 +7,7 @@ struct schedvec;
 struct alertvec;
 
 #define SCHED_BATCH	2000	/* obligations handled per pass */
-#define SCHED_MAXSLEEP	30	/* seconds: re-read the wall clock at least this often */
+#define SCHED_MAXSLEEP	5	/* seconds: re-read the wall clock at least this often */
 #define SCHED_HORIZON	45	/* days ahead periodic duties are generated */
 #define SCHED_RECOMPUTE	5000	/* open duties recomputed per transaction */
 

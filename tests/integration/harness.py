@@ -48,14 +48,15 @@ class Daemon:
         self.proc = None
         self.log = os.path.join(self.dir, "nadzord.log")
 
-    def start(self, wait=True):
+    def start(self, wait=True, env=None):
         args = [os.path.join(BIN, "nadzord"), "--db", self.db, "--listen",
                 "127.0.0.1:%d" % self.port, "--rules", self.rules,
                 "--foreground"]
         if self.config:
             args += ["--config", self.config]
         self.logf = open(self.log, "ab")
-        self.proc = subprocess.Popen(args, stdout=self.logf, stderr=self.logf)
+        self.proc = subprocess.Popen(args, stdout=self.logf, stderr=self.logf,
+                                     env=dict(os.environ, **(env or {})))
         if wait:
             self.wait_ready()
         return self
