@@ -2,7 +2,7 @@
 # A plain Makefile: pkg-config for the libraries, Debian packages installed on demand.
 
 PKGS_DEV  = libsqlite3-dev libevent-dev libxml2-dev libsodium-dev libnotify-dev libjansson-dev \
-	pkg-config gcc make tzdata
+	libxslt1-dev pkg-config gcc make tzdata
 # The desktop side of alerts is tested on a private bus, display and
 # notification server (tests/notify-env).
 PKGS_TEST = python3 sqlite3 procps faketime dbus dbus-daemon dbus-bin xvfb dunst \
@@ -11,7 +11,7 @@ PKGS_BENCH = wrk
 LIBS      = sqlite3 libevent libevent_pthreads libxml-2.0 libsodium jansson
 # The client alone shows alerts on the desktop: libnotify (and GLib with it)
 # never reaches the daemon.
-CLIENT_PKGS = libnotify
+CLIENT_PKGS = libnotify libxslt
 
 BUILD    ?= build
 BIN      ?= bin
@@ -40,7 +40,7 @@ DAEMON_SRCS = daemon/nadzord.c daemon/config.c daemon/json.c daemon/workq.c \
 	daemon/writer.c daemon/http.c daemon/scheduler.c daemon/events.c \
 	daemon/hook.c \
 	daemon/api-records.c daemon/api-health.c daemon/api-obligations.c \
-	daemon/api-alerts.c
+	daemon/api-alerts.c daemon/api-reports.c daemon/report.c
 CLIENT_SRCS = $(wildcard client/*.c)
 GEN_SRCS    = $(BUILD)/gen/record-xsd.c
 

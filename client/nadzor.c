@@ -32,6 +32,10 @@ static const struct cmd cmds[] = {
 	    cmd_watch },
 	{ "ack", "ALERT-ID | --obligation OBLIGATION-ID", "acknowledge an alert, "
 	    "or all your alerts of a duty", cmd_ack },
+	{ "report", "monthly YYYY-MM | quarterly YYYY-Qn | halfyear YYYY-Hn | "
+	    "annual YYYY [--region CODE] [--format xml|csv|html] "
+	    "[--lang ru|kk|en] [-o FILE]", "the Department's analysis of a "
+	    "period beside the same period last year", cmd_report },
 };
 
 static const struct cmd *

@@ -308,6 +308,7 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/v1/alerts", 0, route_alerts },
 	{ EVHTTP_REQ_POST, "/api/v1/alerts/", 1, api_alerts_post },
 	{ EVHTTP_REQ_GET, "/api/v1/events", 0, route_events },
+	{ EVHTTP_REQ_GET, "/api/v1/reports/", 1, api_reports_get },
 };
 
 /* 1 if s is an HTTP token (RFC 9110 tchar), as header names must be. */

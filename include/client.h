@@ -38,6 +38,7 @@ int	cmd_waive(struct client *, int, char **);
 int	cmd_alerts(struct client *, int, char **);
 int	cmd_watch(struct client *, int, char **);
 int	cmd_ack(struct client *, int, char **);
+int	cmd_report(struct client *, int, char **);
 
 /* json-read.c: the daemon's JSON answers (jansson). */
 typedef struct json_t json_t;

@@ -57,6 +57,8 @@ void	api_alerts_post(struct nadzord *, struct evhttp_request *,
 void	api_ack(struct nadzord *, struct evhttp_request *, long long id,
 	    int obligation);
 void	api_events(struct nadzord *, struct evhttp_request *);
+void	api_reports_get(struct nadzord *, struct evhttp_request *,
+	    const char *rest);
 
 /* The columns and joins of an alert as api_alert_json writes it. */
 #define ALERT_COLUMNS "a.id, a.obligation, a.kind, a.recipient, a.at, a.due," \

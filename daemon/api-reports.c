@@ -1,0 +1,113 @@
+/* api-reports.c - GET /api/v1/reports/{kind}/{period}[?region=R] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "http.h"
+#include "law.h"
+#include "log.h"
+#include "nadzord.h"
+#include "report.h"
+#include "store.h"
+#include "user.h"
+
+/* The regions the report covers: the one asked for, if the caller may
+ * see it, else all the caller's (none: the country).  403 when asked for
+ * a region the caller does not see: aggregates of a region are no secret
+ * worth hiding as a 404, but they are not the caller's to read. */
+static int
+report_scope_of(struct evhttp_request *req, const struct user *u,
+    struct report_scope *sc)
+{
+	char	*region = http_query(req, "region");
+	size_t	 i;
+	int	 rc = 0;
+
+	memset(sc, 0, sizeof *sc);
+	if (region != NULL) {
+		if (!user_region_valid(region)) {
+			http_error(req, 400, "region: a code such as KZ-75");
+			rc = -1;
+		} else if (!user_sees_region(u, region)) {
+			http_error(req, 403, "you do not see region %s", region);
+			rc = -1;
+		} else {
+			snprintf(sc->regions[0], sizeof sc->regions[0], "%s",
+			    region);
+			sc->nregions = 1;
+		}
+		free(region);
+		return rc;
+	}
+	for (i = 0; i < u->nregions && i < REPORT_MAXREGIONS; i++)
+		snprintf(sc->regions[i], sizeof sc->regions[i], "%s",
+		    u->regions[i]);
+	sc->nregions = i;
+	/* A regional user without regions sees nothing, never everything. */
+	if (sc->nregions == 0 && role_needs_region(u->role)) {
+		http_error(req, 403, "you are not assigned to any region");
+		return -1;
+	}
+	return 0;
+}
+
+/* Split "quarterly/2025-Q1" into its two parts; -1 if not that shape. */
+static int
+report_path(const char *rest, char *kind, size_t klen, char *period,
+    size_t plen)
+{
+	const char *slash = strchr(rest, '/');
+
+	if (slash == NULL || slash == rest || (size_t)(slash - rest) >= klen ||
+	    strlen(slash + 1) >= plen || strchr(slash + 1, '/') != NULL)
+		return -1;
+	memcpy(kind, rest, (size_t)(slash - rest));
+	kind[slash - rest] = '\0';
+	snprintf(period, plen, "%s", slash + 1);
+	return 0;
+}
+
+/* Every role may read analyses, each only of the regions it sees; nothing
+ * is audited: the document holds counts, never a name or an IIN. */
+void
+api_reports_get(struct nadzord *ctx, struct evhttp_request *req,
+    const char *rest)
+{
+	struct report_period	 p;
+	struct report_scope	 sc;
+	struct evbuffer		*b;
+	struct user		 u;
+	struct law		*law;
+	char			 kind[16], period[16], *err = NULL;
+	int			 rc;
+
+	if (http_auth(ctx, req, &u) == -1)
+		return;
+	if (report_path(rest, kind, sizeof kind, period, sizeof period) == -1) {
+		http_error(req, 404, "no such report: /api/v1/reports/KIND/PERIOD");
+		return;
+	}
+	if (report_scope_of(req, &u, &sc) == -1)
+		return;
+	/* The Department's periods are Almaty dates (the brief of п. 65-67):
+	 * UTC+6 until 1 March 2024, +5 since, from the tz database. */
+	law = law_acquire(ctx->laws);
+	rc = report_period(kind, period, law_zone(law, "KZ-75"), &p);
+	law_release(ctx->laws, law);
+	if (rc == -1) {
+		http_error(req, 404, "no such report: give monthly/YYYY-MM, "
+		    "quarterly/YYYY-Qn, halfyear/YYYY-Hn or annual/YYYY");
+		return;
+	}
+	b = evbuffer_new();
+	if (report_xml(ctx->reader, &p, &sc, now_s(), b, &err) == -1) {
+		evbuffer_free(b);
+		http_error(req, 503, "%s", err);
+		free(err);
+		return;
+	}
+	http_reply(req, 200, "application/xml; charset=utf-8", b);
+}
