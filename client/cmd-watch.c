@@ -386,33 +386,6 @@ watch_signal_cb(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopbreak(w->base);
 }
 
-/* Host, port and path prefix of --url; -1 unless http://HOST[:PORT][/P]. */
-static int
-watch_url(struct watch *w, const char *url)
-{
-	struct evhttp_uri	*u = evhttp_uri_parse(url);
-	const char		*s, *h, *p;
-	size_t			 n;
-
-	if (u == NULL)
-		return -1;
-	s = evhttp_uri_get_scheme(u);
-	h = evhttp_uri_get_host(u);
-	if (s == NULL || strcmp(s, "http") != 0 || h == NULL) {
-		evhttp_uri_free(u);
-		return -1;
-	}
-	snprintf(w->host, sizeof w->host, "%s", h);
-	w->port = evhttp_uri_get_port(u) == -1 ? 80 : evhttp_uri_get_port(u);
-	p = evhttp_uri_get_path(u);
-	snprintf(w->prefix, sizeof w->prefix, "%s", p ? p : "");
-	n = strlen(w->prefix);
-	if (n > 0 && w->prefix[n - 1] == '/')
-		w->prefix[n - 1] = '\0';
-	evhttp_uri_free(u);
-	return 0;
-}
-
 /* --lang, --no-notify, --once N; -1 on a usage error. */
 static int
 watch_args(int argc, char **argv, int *lang, int *desktop, long *once)
@@ -453,7 +426,8 @@ cmd_watch(struct client *cl, int argc, char **argv)
 	w.backoff = 1;
 	if (watch_args(argc, argv, &lang, &desktop, &w.once) == -1)
 		return cmd_usage("watch", 0);
-	if (watch_url(&w, cl->url) == -1) {
+	if (fetch_url(cl->url, w.host, sizeof w.host, &w.port, w.prefix,
+	    sizeof w.prefix) == -1) {
 		fprintf(stderr, "nadzor: --url %s: expected http://HOST:PORT\n",
 		    cl->url);
 		return EXIT_USAGE;

@@ -37,7 +37,7 @@ fetch_cb(struct evhttp_request *req, void *arg)
 }
 
 /* Split the base URL into host, port and path prefix; -1 if not http://. */
-static int
+int
 fetch_url(const char *url, char *host, size_t hlen, int *port, char *prefix,
     size_t plen)
 {

@@ -66,6 +66,10 @@ int	cmd_wants_help(int argc, char **argv);
 int	fetch(struct client *, const char *method, const char *path,
 	    const char *ctype, const void *body, size_t len, int *status,
 	    struct evbuffer *out);
+/* Host, port and path prefix (no trailing '/') of an http:// base URL;
+ * -1 if it is not one. */
+int	fetch_url(const char *url, char *host, size_t hlen, int *port,
+	    char *prefix, size_t plen);
 /* The exit code for an HTTP status. */
 int	fetch_exit_code(int status);
 /* The "error" string of a JSON error body, or the body itself (static). */
