@@ -12,6 +12,7 @@
 #include "nadzord.h"
 #include "report.h"
 #include "store.h"
+#include "workq.h"
 #include "user.h"
 
 /* The regions the report covers: the one asked for, if the caller may
@@ -70,18 +71,93 @@ report_path(const char *rest, char *kind, size_t klen, char *period,
 	return 0;
 }
 
+/* A report being computed on the reporting thread. */
+struct report_job {
+	struct wjob		 w;
+	struct nadzord		*ctx;
+	struct evhttp_request	*req;
+	struct report_period	 p;
+	struct report_scope	 sc;
+	struct evbuffer		*b;
+};
+
+/* Reporting thread: the aggregate queries, on its own read connection. */
+static int
+report_apply(struct store *st, struct wjob *w)
+{
+	struct report_job *j = (struct report_job *)w;
+
+	j->b = evbuffer_new();
+	if (report_xml(st, &j->p, &j->sc, now_s(), j->b, &w->msg) == -1)
+		w->status = 503;
+	else
+		w->status = 200;
+	return WJOB_OK;
+}
+
+/* Loop: answer with the document. */
+static void
+report_done(struct wjob *w)
+{
+	struct report_job *j = (struct report_job *)w;
+
+	if (w->status != 200) {
+		http_error(j->req, 503, "%s", w->msg ? w->msg : "cannot read");
+		evbuffer_free(j->b);
+	} else
+		http_reply(j->req, 200, "application/xml; charset=utf-8", j->b);
+	nadzord_job_done(j->ctx);
+	free(w->msg);
+	free(j);
+}
+
+/* The worker's pass: each job with the reporting connection. */
+static void
+report_run(void *arg, struct wjobq *q)
+{
+	struct wjob *job;
+
+	TAILQ_FOREACH(job, q, entry)
+		job->applied = job->apply(arg, job) == WJOB_OK;
+}
+
+/*
+ * Reports over years of records take long enough that they must not run on
+ * the event loop: one thread with a read-only connection of its own
+ * computes them (WAL readers never block the writer, nor it them).
+ */
+int
+api_reports_start(struct nadzord *ctx, char **err)
+{
+	if ((ctx->report_db = store_open(ctx->conf.db, STORE_READONLY, err)) ==
+	    NULL)
+		return -1;
+	ctx->reporter = workq_start(ctx->base, "nadzord-report", 1, 1,
+	    report_run, ctx->report_db);
+	return 0;
+}
+
+void
+api_reports_stop(struct nadzord *ctx)
+{
+	workq_stop(ctx->reporter);	/* answers what it was computing */
+	ctx->reporter = NULL;
+	store_close(ctx->report_db);
+	ctx->report_db = NULL;
+}
+
 /* Every role may read analyses, each only of the regions it sees; nothing
  * is audited: the document holds counts, never a name or an IIN. */
 void
 api_reports_get(struct nadzord *ctx, struct evhttp_request *req,
     const char *rest)
 {
+	struct report_job	*j;
 	struct report_period	 p;
 	struct report_scope	 sc;
-	struct evbuffer		*b;
 	struct user		 u;
 	struct law		*law;
-	char			 kind[16], period[16], *err = NULL;
+	char			 kind[16], period[16];
 	int			 rc;
 
 	if (http_auth(ctx, req, &u) == -1)
@@ -102,12 +178,13 @@ api_reports_get(struct nadzord *ctx, struct evhttp_request *req,
 		    "quarterly/YYYY-Qn, halfyear/YYYY-Hn or annual/YYYY");
 		return;
 	}
-	b = evbuffer_new();
-	if (report_xml(ctx->reader, &p, &sc, now_s(), b, &err) == -1) {
-		evbuffer_free(b);
-		http_error(req, 503, "%s", err);
-		free(err);
-		return;
-	}
-	http_reply(req, 200, "application/xml; charset=utf-8", b);
+	j = xcalloc(1, sizeof *j);
+	j->ctx = ctx;
+	j->req = req;
+	j->p = p;
+	j->sc = sc;
+	j->w.apply = report_apply;
+	j->w.done = report_done;
+	ctx->inflight++;
+	workq_submit(ctx->reporter, &j->w);
 }

@@ -230,6 +230,8 @@ setup(struct nadzord *ctx, char **err)
 		fatalx("cannot create the event base");
 	if ((ctx->writer = writer_start(ctx->conf.db, ctx->base, err)) == NULL)
 		return -1;
+	if (api_reports_start(ctx, err) == -1)
+		return -1;
 	ctx->parsers = workq_start(ctx->base, "nadzord-parse",
 	    ctx->conf.parser_threads, 1,
 	    workq_run_each, NULL);
@@ -255,6 +257,7 @@ static void
 teardown(struct nadzord *ctx)
 {
 	workq_stop(ctx->parsers);	/* may hand jobs on to the writer */
+	api_reports_stop(ctx);
 	hook_stop(ctx);			/* likewise */
 	writer_stop(ctx->writer);
 	sched_stop(ctx);

@@ -57,6 +57,9 @@ void	api_alerts_post(struct nadzord *, struct evhttp_request *,
 void	api_ack(struct nadzord *, struct evhttp_request *, long long id,
 	    int obligation);
 void	api_events(struct nadzord *, struct evhttp_request *);
+/* The reporting thread and its read connection. */
+int	api_reports_start(struct nadzord *, char **err);
+void	api_reports_stop(struct nadzord *);
 void	api_reports_get(struct nadzord *, struct evhttp_request *,
 	    const char *rest);
 

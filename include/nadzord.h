@@ -28,6 +28,8 @@ struct nadzord {
 	struct store			*reader;	/* the loop's read-only connection */
 	struct writer			*writer;
 	struct workq			*parsers;	/* records are validated here */
+	struct workq			*reporter;	/* analyses are computed here */
+	struct store			*report_db;	/* its read connection */
 	struct law_holder		*laws;		/* rules and calendar in force */
 	struct sched			*sched;
 	struct events			*events;	/* open alert streams */
