@@ -35,7 +35,7 @@ COMMON_SRCS = daemon/log.c daemon/record.c daemon/iin.c daemon/timefmt.c \
 	daemon/store.c daemon/migrate.c daemon/user.c daemon/audit.c daemon/token.c \
 	daemon/ingest.c daemon/rules.c daemon/tz.c daemon/calendar.c \
 	daemon/deadline.c daemon/law.c daemon/obligation.c daemon/periodic.c \
-	daemon/alert.c daemon/xmlsafe.c
+	daemon/alert.c daemon/xmlsafe.c daemon/readfile.c
 DAEMON_SRCS = daemon/nadzord.c daemon/config.c daemon/json.c daemon/workq.c \
 	daemon/writer.c daemon/http.c daemon/scheduler.c daemon/events.c \
 	daemon/hook.c \
@@ -127,7 +127,8 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE 
 	-Iinclude -I$(BUILD)/gen $(PKG_CFLAGS)
 FUZZ_TARGETS = record rules calendar
 FUZZ_LINK = daemon/record.c daemon/iin.c daemon/timefmt.c daemon/log.c \
-	daemon/rules.c daemon/tz.c daemon/calendar.c daemon/xmlsafe.c $(BUILD)/gen/record-xsd.c
+	daemon/rules.c daemon/tz.c daemon/calendar.c daemon/xmlsafe.c daemon/readfile.c \
+	$(BUILD)/gen/record-xsd.c
 fuzz: deps $(BUILD)/gen/record-xsd.c
 	@sh tests/need-packages clang libclang-rt-14-dev
 	@mkdir -p $(BUILD)/fuzz

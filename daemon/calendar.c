@@ -19,6 +19,7 @@
 
 #include "calendar.h"
 #include "log.h"
+#include "readfile.h"
 #include "tz.h"
 #include "xmlsafe.h"
 
@@ -146,46 +147,21 @@ fail(struct load *l, int line, const char *element, const char *fmt, ...)
 static int
 slurp(struct load *l, const char *path, size_t max, char **buf, size_t *len)
 {
-	struct stat	 st;
-	char		*b = NULL, eb[128];
-	size_t		 have = 0;
-	ssize_t		 r;
-	int		 fd;
+	char eb[128];
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
-	    fstat(fd, &st) == -1)
-		goto syserr;
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-		fail(l, 0, NULL, "%s", !S_ISREG(st.st_mode) ?
-		    "not a regular file" : "larger than the limit of a "
-		    "calendar or schema file");
-		goto fail;
+	switch (readfile(path, max, buf, len)) {
+	case READFILE_OK:
+		return 0;
+	case READFILE_NOTREG:
+		fail(l, 0, NULL, "not a regular file");
+		break;
+	case READFILE_TOOBIG:
+		fail(l, 0, NULL, "larger than the limit of a calendar or schema "
+		    "file");
+		break;
+	default:
+		fail(l, 0, NULL, "%s", strerror_r(errno, eb, sizeof(eb)));
 	}
-	b = xmalloc(max + 1);
-	while (have <= max) {
-		if ((r = read(fd, b + have, max + 1 - have)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto syserr;
-		}
-		if (r == 0)
-			break;
-		have += (size_t)r;
-	}
-	if (have > max) {
-		fail(l, 0, NULL, "grew past the limit while read");
-		goto fail;
-	}
-	close(fd);
-	*buf = b;
-	*len = have;
-	return 0;
-syserr:
-	fail(l, 0, NULL, "%s", strerror_r(errno, eb, sizeof(eb)));
-fail:
-	if (fd != -1)
-		close(fd);
-	free(b);
 	return -1;
 }
 

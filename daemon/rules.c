@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "readfile.h"
 #include "record.h"
 #include "rules.h"
 #include "tz.h"
@@ -386,40 +387,22 @@ parse_tree(struct load *l, const char *buf, size_t len)
 static int
 read_file(struct load *l, const char *path, char **buf, size_t *len)
 {
-	struct stat	 st;
-	char		*b = NULL;
-	size_t		 n = 0;
-	ssize_t		 r;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+	switch (readfile(path, MAXFILE, buf, len)) {
+	case READFILE_OK:
+		return 0;
+	case READFILE_OPEN:
 		fail(l, 0, "cannot open it: %s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		break;
+	case READFILE_READ:
+		fail(l, 0, "cannot read it: %s", strerror(errno));
+		break;
+	case READFILE_NOTREG:
 		fail(l, 0, "not a regular file");
-		goto fail;
+		break;
+	case READFILE_TOOBIG:
+		fail(l, 0, "the file is larger than %d bytes", MAXFILE);
+		break;
 	}
-	b = xmalloc(MAXFILE + 1);
-	while ((r = read(fd, b + n, MAXFILE + 1 - n)) != 0) {
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			fail(l, 0, "cannot read it: %s", strerror(errno));
-			goto fail;
-		}
-		if ((n += r) > MAXFILE) {
-			fail(l, 0, "the file is larger than %d bytes", MAXFILE);
-			goto fail;
-		}
-	}
-	close(fd);
-	*buf = b;
-	*len = n;
-	return 0;
-fail:
-	free(b);
-	close(fd);
 	return -1;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "readfile.h"
 #include "tz.h"
 
 #define DAY		INT64_C(86400)
@@ -165,48 +166,22 @@ static int
 read_file(const char *name, const char *path, unsigned char **buf,
     size_t *len, char **err)
 {
-	struct stat	 st;
-	unsigned char	*b = NULL;
-	size_t		 have = 0;
-	ssize_t		 r;
-	char		 eb[128];
-	int		 fd;
+	char eb[128];
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		goto syserr;
-	if (fstat(fd, &st) == -1)
-		goto syserr;
-	if (!S_ISREG(st.st_mode)) {
+	switch (readfile(path, MAXFILE, (char **)buf, len)) {
+	case READFILE_OK:
+		return 0;
+	case READFILE_NOTREG:
 		xasprintf(err, "time zone '%s': %s is not a file", name, path);
-		goto fail;
-	}
-	if (st.st_size > MAXFILE) {
+		break;
+	case READFILE_TOOBIG:
 		xasprintf(err, "time zone '%s': %s is larger than any zone "
 		    "file (%d bytes)", name, path, MAXFILE);
-		goto fail;
+		break;
+	default:
+		xasprintf(err, "time zone '%s': %s: %s", name, path,
+		    strerror_r(errno, eb, sizeof(eb)));
 	}
-	b = xmalloc(MAXFILE);
-	while (have < MAXFILE) {
-		if ((r = read(fd, b + have, MAXFILE - have)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto syserr;
-		}
-		if (r == 0)
-			break;
-		have += (size_t)r;
-	}
-	close(fd);
-	*buf = b;
-	*len = have;
-	return 0;
-syserr:
-	xasprintf(err, "time zone '%s': %s: %s", name, path,
-	    strerror_r(errno, eb, sizeof(eb)));
-fail:
-	if (fd != -1)
-		close(fd);
-	free(b);
 	return -1;
 }
 
