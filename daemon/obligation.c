@@ -307,7 +307,6 @@ settle(struct store *st, long long oid, int64_t due, int has_due,
 {
 	sqlite3_stmt	*stmt;
 	char		 note[384];
-	const char	*state;
 	int		 rc;
 
 	note[0] = '\0';
@@ -318,23 +317,21 @@ settle(struct store *st, long long oid, int64_t due, int has_due,
 	else if (needs_outcome && act->outcome == NULL)
 		snprintf(note, sizeof note, "Action %s (record %lld) does not "
 		    "fulfil it: it states no outcome.", act->ref, act_id);
+	/* Parameters by number: ?4 is the obligation in both statements. */
 	if (note[0] != '\0') {
-		stmt = store_stmt(st, "UPDATE obligation SET note = ? WHERE id = ?");
+		stmt = store_stmt(st, "UPDATE obligation SET note = ?1 WHERE"
+		    " id = ?4");
 		store_bind_text(stmt, 1, note);
 	} else {
-		state = has_due && act->done > due ? "late" : "met";
-		stmt = store_stmt(st, "UPDATE obligation SET state = ?, done = ?,"
-		    " done_by = ?, next_at = NULL, note = NULL WHERE id = ?");
-		store_bind_text(stmt, 1, state);
+		stmt = store_stmt(st, "UPDATE obligation SET state = ?1, done = ?2,"
+		    " done_by = ?3, next_at = NULL, note = NULL WHERE id = ?4");
+		store_bind_text(stmt, 1, has_due && act->done > due ? "late" :
+		    "met");
 		sqlite3_bind_int64(stmt, 2, act->done);
 		sqlite3_bind_int64(stmt, 3, act_id);
-		sqlite3_bind_int64(stmt, 4, oid);
 		schedvec_push(sv, oid, INT64_MAX);	/* disarm */
-		rc = sqlite3_step(stmt);
-		sqlite3_reset(stmt);
-		return rc == SQLITE_DONE ? 0 : -1;
 	}
-	sqlite3_bind_int64(stmt, 2, oid);
+	sqlite3_bind_int64(stmt, 4, oid);
 	rc = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
 	return rc == SQLITE_DONE ? 0 : -1;
