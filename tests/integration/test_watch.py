@@ -659,9 +659,11 @@ def test_acknowledge_button_on_the_desktop():
         script = ('"$@" 2>"$NOTIFY_MONITOR_LOG.watch" & pid=$!\n'
                   'i=0; until grep -q "member=Notify" "$NOTIFY_MONITOR_LOG"; do\n'
                   '  i=$((i+1)); [ $i -lt 200 ] || break; sleep 0.1; done\n'
-                  'sleep 0.5; dunstctl context\n'
+                  # dunst may not have drawn the notification yet when the
+                  # call is seen: open its menu again until the ack is made.
                   'i=0; until grep -q acknowledged "$NOTIFY_MONITOR_LOG.watch"; do\n'
-                  '  i=$((i+1)); [ $i -lt 100 ] || break; sleep 0.1; done\n'
+                  '  i=$((i+1)); [ $i -lt 40 ] || break\n'
+                  '  sleep 0.5; dunstctl context; done\n'
                   'kill $pid; wait $pid; cat "$NOTIFY_MONITOR_LOG.watch" >&2\n')
         w = Watcher(d.url, zonal, script=script)
         time.sleep(2)
