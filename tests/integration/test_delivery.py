@@ -208,7 +208,9 @@ def test_hanging_hook_is_killed_and_never_holds_up_ingest():
             assert d.post(incident("HANG-OK-%d" % i), alm)[0] == 201
         assert time.time() - t0 < 3, "ingest waited on the hook"
         assert wait_for(lambda: "killed after 1 s" in d.logtext(), 10), d.logtext()[-1500:]
-        errs = d.sql("SELECT last_error FROM hook_delivery WHERE last_error IS NOT NULL")
+        # The log line comes before the writer records the attempt: wait.
+        errs = wait_for(lambda: d.sql("SELECT last_error FROM hook_delivery"
+                                      " WHERE last_error IS NOT NULL"), 5)
         assert errs and "killed" in errs[0][0], errs
         t0 = time.time()
         assert d.stop() == 0
