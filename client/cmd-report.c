@@ -1,4 +1,4 @@
-/* cmd-report.c - nadzor report: the Department's analyses as XML, CSV or HTML */
+/* cmd-report.c - nadzor report: the Department's analyses as XML, CSV, HTML or PDF */
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -16,29 +16,41 @@
 #include <libxslt/xslt.h>
 #include <libxslt/xsltInternals.h>
 #include <libxslt/xsltutils.h>
+#include <libxslt/extensions.h>
+#include <libxml/xpathInternals.h>
 
 #include "client.h"
+#include "i18n.h"
 #include "log.h"
+#include "report-doc.h"
+#include "report-pdf.h"
 
-#define LABELS_FILE	"labels.xml"
 #define HTML_XSL	"report-html.xsl"
+#define KINDS		"monthly quarterly halfyear annual"
+#define FORMATS		"xml csv html pdf"
+#define LABELS_NS	"urn:nadzor:labels:1"	/* of the stylesheet's l:label() */
 
-/* The directory of the label catalogue and stylesheets: $NADZOR_REPORTS,
- * else reports/ beside the program's bin/, else ./reports (caller frees). */
+/* The directory of the stylesheets: $NADZOR_REPORTS, else reports/ beside
+ * the program's bin/ (a build) or share/nadzor/reports (an installation),
+ * else ./reports (caller frees). */
 static char *
 reports_dir(void)
 {
-	const char	*env = getenv("NADZOR_REPORTS");
-	char		 exe[PATH_MAX], *bindir, *dir, *probe;
-	ssize_t		 n;
+	static const char *const	 where[] = { "..", "../share/nadzor" };
+	const char			*env = getenv("NADZOR_REPORTS");
+	char				 exe[PATH_MAX], *bindir, *dir, *probe;
+	ssize_t				 n;
+	size_t				 i;
 
 	if (env != NULL && *env != '\0')
 		return xstrdup(env);
-	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
-		exe[n] = '\0';
-		bindir = dirname(exe);
-		xasprintf(&dir, "%s/../reports", bindir);
-		xasprintf(&probe, "%s/" LABELS_FILE, dir);
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) <= 0)
+		return xstrdup("reports");
+	exe[n] = '\0';
+	bindir = dirname(exe);
+	for (i = 0; i < sizeof where / sizeof where[0]; i++) {
+		xasprintf(&dir, "%s/%s/reports", bindir, where[i]);
+		xasprintf(&probe, "%s/" HTML_XSL, dir);
 		n = access(probe, R_OK);
 		free(probe);
 		if (n == 0)
@@ -46,46 +58,6 @@ reports_dir(void)
 		free(dir);
 	}
 	return xstrdup("reports");
-}
-
-/* An attribute as a string ("" if absent); the caller frees with xmlFree
- * unless it is "". */
-static const char *
-attr(xmlNodePtr n, const char *name, xmlChar **hold)
-{
-	*hold = xmlGetProp(n, (const xmlChar *)name);
-	return *hold ? (const char *)*hold : "";
-}
-
-/* 1 if n is an element of that local name. */
-static int
-is_elem(xmlNodePtr n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE &&
-	    strcmp((const char *)n->name, name) == 0;
-}
-
-/* The label of id in lang from the catalogue; the id itself if none. */
-static xmlChar *
-label_of(xmlDocPtr labels, const char *id, const char *lang)
-{
-	xmlNodePtr	 n;
-	xmlChar		*v;
-
-	for (n = labels ? xmlDocGetRootElement(labels)->children : NULL;
-	    n != NULL; n = n->next) {
-		if (!is_elem(n, "label"))
-			continue;
-		v = xmlGetProp(n, (const xmlChar *)"id");
-		if (v != NULL && strcmp((const char *)v, id) == 0) {
-			xmlFree(v);
-			if ((v = xmlGetProp(n, (const xmlChar *)lang)) != NULL)
-				return v;
-			break;
-		}
-		xmlFree(v);
-	}
-	return xmlStrdup((const xmlChar *)id);
 }
 
 /* One CSV field, quoted when it holds a comma, quote or line break. */
@@ -106,67 +78,66 @@ csv_field(FILE *f, const char *s, int last)
 	fputc(last ? '\n' : ',', f);
 }
 
-/* One CSV row for a figure; "—" as the percentage when АППГ is 0. */
-static void
-csv_figure(FILE *f, xmlDocPtr labels, const char *lang, const char *section,
-    const char *region, const char *period, xmlNodePtr fig)
-{
-	xmlChar		*h[5], *label;
-	const char	*id = attr(fig, "id", &h[0]), *pct;
+/* Where CSV rows go, and the period every row names. */
+struct csv {
+	FILE		*f;
+	const char	*period;
+};
 
-	label = label_of(labels, id, lang);
-	csv_field(f, section, 0);
-	csv_field(f, id, 0);
-	csv_field(f, (const char *)label, 0);
-	csv_field(f, region, 0);
-	csv_field(f, period, 0);
-	csv_field(f, attr(fig, "current", &h[1]), 0);
-	csv_field(f, attr(fig, "previous", &h[2]), 0);
-	csv_field(f, attr(fig, "change", &h[3]), 0);
-	pct = attr(fig, "change-pct", &h[4]);
-	csv_field(f, *pct ? pct : "—", 1);
-	xmlFree(label);
-	xmlFree(h[0]);
-	xmlFree(h[1]);
-	xmlFree(h[2]);
-	xmlFree(h[3]);
-	xmlFree(h[4]);
+/* One CSV row for a figure; "—" as the percentage when АППГ is 0. */
+static int
+csv_figure(void *arg, const struct rdoc_fig *fig)
+{
+	struct csv	*csv = arg;
+	FILE		*f = csv->f;
+
+	csv_field(f, fig->section, 0);
+	csv_field(f, fig->id, 0);
+	csv_field(f, i18n_label(fig->id), 0);
+	csv_field(f, fig->key, 0);
+	csv_field(f, csv->period, 0);
+	csv_field(f, fig->current, 0);
+	csv_field(f, fig->previous, 0);
+	csv_field(f, fig->change, 0);
+	csv_field(f, fig->pct ? fig->pct : "—", 1);
+	return 0;
 }
 
 /* The report as CSV: one row per figure, region rows by their key. */
 static int
-report_csv(FILE *f, xmlDocPtr doc, xmlDocPtr labels, const char *lang)
+report_csv(FILE *f, xmlDocPtr doc)
 {
-	xmlNodePtr	 root = xmlDocGetRootElement(doc), s, n, c;
-	xmlChar		*hp, *hs, *hk;
-	const char	*period = attr(root, "period", &hp), *sec, *key;
+	xmlNodePtr	 root = xmlDocGetRootElement(doc), s;
+	struct csv	 csv = { f, rdoc_attr(root, "period") };
 
 	fputs("section,figure,label,region,period,current,previous,change,"
 	    "change_pct\n", f);
-	for (s = root->children; s != NULL; s = s->next) {
-		if (!is_elem(s, "section"))
-			continue;
-		sec = attr(s, "id", &hs);
-		for (n = s->children; n != NULL; n = n->next) {
-			if (is_elem(n, "figure"))
-				csv_figure(f, labels, lang, sec, "", period, n);
-			if (!is_elem(n, "row"))
-				continue;
-			key = attr(n, "key", &hk);
-			for (c = n->children; c != NULL; c = c->next)
-				if (is_elem(c, "figure"))
-					csv_figure(f, labels, lang, sec, key,
-					    period, c);
-			xmlFree(hk);
-		}
-		xmlFree(hs);
-	}
-	xmlFree(hp);
+	for (s = root->children; s != NULL; s = s->next)
+		if (rdoc_is(s, "section"))
+			rdoc_each_figure(s, csv_figure, &csv);
 	return ferror(f) ? -1 : 0;
 }
 
-/* The report through the HTML stylesheet, which reads labels.xml beside
- * itself; it may read files, never write them or use the network. */
+/* l:label('id') for the stylesheet: the words for id from the catalogue
+ * of the language taken. */
+static void
+xpath_label(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar	*id;
+
+	if (nargs != 1) {
+		xmlXPathSetArityError(ctxt);
+		return;
+	}
+	if ((id = xmlXPathPopString(ctxt)) == NULL)
+		return;
+	xmlXPathReturnString(ctxt,
+	    xmlStrdup((const xmlChar *)i18n_label((const char *)id)));
+	xmlFree(id);
+}
+
+/* The report through the HTML stylesheet, its words from l:label(); it
+ * may read files, never write them or use the network. */
 static int
 report_html(FILE *f, xmlDocPtr doc, const char *dir, const char *lang)
 {
@@ -192,6 +163,8 @@ report_html(FILE *f, xmlDocPtr doc, const char *dir, const char *lang)
 	xsltSetSecurityPrefs(sec, XSLT_SECPREF_WRITE_NETWORK, xsltSecurityForbid);
 	tc = xsltNewTransformContext(xsl, doc);
 	xsltSetCtxtSecurityPrefs(sec, tc);
+	xsltRegisterExtFunction(tc, (const xmlChar *)"label",
+	    (const xmlChar *)LABELS_NS, xpath_label);
 	out = xsltApplyStylesheetUser(xsl, doc, params, NULL, NULL, tc);
 	if (out == NULL || xsltSaveResultToFile(f, out, xsl) == -1) {
 		fprintf(stderr, "nadzor: the stylesheet %s failed\n", path);
@@ -234,12 +207,12 @@ report_fetch(struct client *cl, const char *kind, const char *period,
 }
 
 /* Write the fetched document in the format asked for. */
-static int
+int
 report_write(FILE *f, struct evbuffer *body, const char *format,
     const char *lang)
 {
-	xmlDocPtr	 doc, labels = NULL;
-	char		*dir = NULL, *path = NULL;
+	xmlDocPtr	 doc;
+	char		*dir = NULL;
 	int		 rc = -1;
 
 	if (strcmp(format, "xml") == 0)
@@ -252,23 +225,18 @@ report_write(FILE *f, struct evbuffer *body, const char *format,
 		fprintf(stderr, "nadzor: the daemon's report is not XML\n");
 		goto fail;
 	}
-	dir = reports_dir();
+	i18n_use(lang);
 	if (strcmp(format, "html") == 0) {
+		dir = reports_dir();
 		rc = report_html(f, doc, dir, lang);
-		goto fail;
-	}
-	xasprintf(&path, "%s/" LABELS_FILE, dir);
-	if ((labels = xmlReadFile(path, NULL, XML_PARSE_NONET)) == NULL ||
-	    xmlDocGetRootElement(labels) == NULL)
-		fprintf(stderr, "nadzor: cannot read %s; labels are ids\n", path);
-	rc = report_csv(f, doc, labels, lang);
+	} else if (strcmp(format, "pdf") == 0)
+		rc = report_pdf(f, doc, lang);
+	else
+		rc = report_csv(f, doc);
 fail:
-	if (labels != NULL)
-		xmlFreeDoc(labels);
 	if (doc != NULL)
 		xmlFreeDoc(doc);
 	free(dir);
-	free(path);
 	return rc;
 }
 
@@ -285,6 +253,32 @@ one_of(const char *s, const char *list)
 	return 0;
 }
 
+/* The kind, format and language checked, each with a message naming what
+ * is wrong: EXIT_OK or EXIT_USAGE. */
+static int
+report_args(int argc, char **argv, const char *format, const char *lang,
+    const char *output)
+{
+	if (argc != 2)
+		return cmd_usage("report", 0);
+	if (!one_of(argv[0], KINDS))
+		fprintf(stderr, "nadzor: unknown kind of report '%s'; one of "
+		    KINDS "\n", argv[0]);
+	else if (!one_of(format, FORMATS))
+		fprintf(stderr, "nadzor: unknown --format '%s'; one of "
+		    FORMATS "\n", format);
+	else if (!i18n_known(lang))
+		fprintf(stderr, "nadzor: unknown --lang '%s'; one of "
+		    I18N_LANGS "\n", lang);
+	else if (strcmp(format, "pdf") == 0 && output == NULL &&
+	    isatty(STDOUT_FILENO))
+		fprintf(stderr, "nadzor: a PDF is not for a terminal; give "
+		    "-o FILE or redirect the output\n");
+	else
+		return EXIT_OK;
+	return EXIT_USAGE;
+}
+
 int
 cmd_report(struct client *cl, int argc, char **argv)
 {
@@ -293,44 +287,59 @@ cmd_report(struct client *cl, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "lang", required_argument, NULL, 'l' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "submit", no_argument, NULL, 's' },
+		{ "resubmit", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct evbuffer	*body = evbuffer_new();
+	struct report_req rq;
 	const char	*region = NULL, *format = "xml", *lang = "ru";
-	const char	*output = NULL;
+	const char	*output = NULL, *reason = NULL;
 	FILE		*f = stdout;
-	int		 ch, rc;
+	int		 ch, rc, submit = 0;
 
+	if (argc > 1 && strcmp(argv[1], "submitted") == 0) {
+		rc = report_submitted(cl, argc - 1, argv + 1);
+		goto done;
+	}
 	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r': region = optarg; break;
 		case 'f': format = optarg; break;
 		case 'l': lang = optarg; break;
 		case 'o': output = optarg; break;
+		case 's': submit = 1; break;
+		case 'R': submit = 1; reason = optarg; break;
 		default:
 			rc = cmd_usage("report", 0);
 			goto done;
 		}
 	}
-	if (argc - optind != 2 || !one_of(format, "xml csv html") ||
-	    !one_of(lang, "ru kk en") || !one_of(argv[optind],
-	    "monthly quarterly halfyear annual")) {
-		rc = cmd_usage("report", 0);
+	if ((rc = report_args(argc - optind, argv + optind, format, lang,
+	    output)) != EXIT_OK)
 		goto done;
-	}
 	if ((rc = report_fetch(cl, argv[optind], argv[optind + 1], region,
 	    body)) != EXIT_OK)
 		goto done;
+	report_since_notice(body);
+	if (submit) {
+		rq = (struct report_req){ argv[optind], argv[optind + 1], region,
+		    format, lang, output, reason };
+		rc = report_submit(cl, &rq, body);
+		goto done;
+	}
 	if (output != NULL && (f = fopen(output, "w")) == NULL) {
 		fprintf(stderr, "nadzor: %s: cannot write\n", output);
 		rc = EXIT_REFUSED;
 		goto done;
 	}
-	if (report_write(f, body, format, lang) == -1 ||
-	    (f != stdout && fclose(f) == EOF) || (f == stdout && fflush(f))) {
-		fprintf(stderr, "nadzor: cannot write the report\n");
+	/* The file is closed whether or not the report could be written. */
+	if (report_write(f, body, format, lang) == -1)
 		rc = EXIT_REFUSED;
-	}
+	if (f == stdout ? fflush(f) == EOF : fclose(f) == EOF)
+		rc = EXIT_REFUSED;
+	if (rc != EXIT_OK)
+		fprintf(stderr, "nadzor: cannot write the report\n");
 done:
 	evbuffer_free(body);
 	return rc;

@@ -33,9 +33,11 @@ static const struct cmd cmds[] = {
 	{ "ack", "ALERT-ID | --obligation OBLIGATION-ID", "acknowledge an alert, "
 	    "or all your alerts of a duty", cmd_ack },
 	{ "report", "monthly YYYY-MM | quarterly YYYY-Qn | halfyear YYYY-Hn | "
-	    "annual YYYY [--region CODE] [--format xml|csv|html] "
-	    "[--lang ru|kk|en] [-o FILE]", "the Department's analysis of a "
-	    "period beside the same period last year", cmd_report },
+	    "annual YYYY [--region CODE] [--format xml|csv|html|pdf] "
+	    "[--lang ru|kk|en] [-o FILE] [--submit | --resubmit REASON] | "
+	    "submitted [ID [--data] [-o FILE]]", "the Department's analysis "
+	    "of a period beside the same period last year; --submit freezes "
+	    "it as sent, 'submitted' lists and fetches what was", cmd_report },
 };
 
 static const struct cmd *

@@ -12,6 +12,7 @@
 #include "nadzord.h"
 #include "report.h"
 #include "store.h"
+#include "submission.h"
 #include "workq.h"
 #include "user.h"
 
@@ -81,17 +82,27 @@ struct report_job {
 	struct evbuffer		*b;
 };
 
-/* Reporting thread: the aggregate queries, on its own read connection. */
+/* Reporting thread: the aggregate queries, on its own read connection,
+ * compared with what was submitted for the same report, if anything. */
 static int
 report_apply(struct store *st, struct wjob *w)
 {
-	struct report_job *j = (struct report_job *)w;
+	struct report_job	*j = (struct report_job *)w;
+	struct submission	 sub;
+	char			 scope[REPORT_SCOPEMAX];
+	int			 rc;
 
 	j->b = evbuffer_new();
-	if (report_xml(st, &j->p, &j->sc, now_s(), j->b, &w->msg) == -1)
-		w->status = 503;
-	else
+	w->status = 503;
+	report_scope_name(&j->sc, scope, sizeof scope);
+	if ((rc = submission_latest(st, j->p.kind, j->p.name, scope, &sub)) ==
+	    -1)
+		xasprintf(&w->msg, "cannot read submissions: %s",
+		    store_errmsg(st));
+	else if (report_xml(st, j->ctx->report_prev, &j->p, &j->sc, now_s(),
+	    rc == 0 ? &sub : NULL, j->b, NULL, &w->msg) == 0)
 		w->status = 200;
+	submission_clear(&sub);
 	return WJOB_OK;
 }
 
@@ -124,13 +135,15 @@ report_run(void *arg, struct wjobq *q)
 /*
  * Reports over years of records take long enough that they must not run on
  * the event loop: one thread with a read-only connection of its own
- * computes them (WAL readers never block the writer, nor it them).
+ * computes them (WAL readers never block the writer, nor it them), the
+ * АППГ at the same time on a thread of the report's with a second one.
  */
 int
 api_reports_start(struct nadzord *ctx, char **err)
 {
 	if ((ctx->report_db = store_open(ctx->conf.db, STORE_READONLY, err)) ==
-	    NULL)
+	    NULL || (ctx->report_prev = store_open(ctx->conf.db,
+	    STORE_READONLY, err)) == NULL)
 		return -1;
 	ctx->reporter = workq_start(ctx->base, "nadzord-report", 1, 1,
 	    report_run, ctx->report_db);
@@ -140,10 +153,44 @@ api_reports_start(struct nadzord *ctx, char **err)
 void
 api_reports_stop(struct nadzord *ctx)
 {
-	workq_stop(ctx->reporter);	/* answers what it was computing */
+	/* Answers what it was computing; submissions it checked go on to
+	 * the writer, which stops after it. */
+	workq_stop(ctx->reporter);
 	ctx->reporter = NULL;
 	store_close(ctx->report_db);
+	store_close(ctx->report_prev);
 	ctx->report_db = NULL;
+	ctx->report_prev = NULL;
+}
+
+/* The report a path names, of the scope the caller may read: shared by
+ * reading and submitting it. */
+int
+api_reports_target(struct nadzord *ctx, struct evhttp_request *req,
+    const char *rest, const struct user *u, struct report_period *p,
+    struct report_scope *sc)
+{
+	struct law	*law;
+	char		 kind[16], period[16];
+	int		 rc;
+
+	if (report_path(rest, kind, sizeof kind, period, sizeof period) == -1) {
+		http_error(req, 404, "no such report: /api/v1/reports/KIND/PERIOD");
+		return -1;
+	}
+	if (report_scope_of(req, u, sc) == -1)
+		return -1;
+	/* The Department's periods are Almaty dates (the brief of п. 65-67):
+	 * UTC+6 until 1 March 2024, +5 since, from the tz database. */
+	law = law_acquire(ctx->laws);
+	rc = report_period(kind, period, law_zone(law, "KZ-75"), p);
+	law_release(ctx->laws, law);
+	if (rc == -1) {
+		http_error(req, 404, "no such report: give monthly/YYYY-MM, "
+		    "quarterly/YYYY-Qn, halfyear/YYYY-Hn or annual/YYYY");
+		return -1;
+	}
+	return 0;
 }
 
 /* Every role may read analyses, each only of the regions it sees; nothing
@@ -156,28 +203,10 @@ api_reports_get(struct nadzord *ctx, struct evhttp_request *req,
 	struct report_period	 p;
 	struct report_scope	 sc;
 	struct user		 u;
-	struct law		*law;
-	char			 kind[16], period[16];
-	int			 rc;
 
-	if (http_auth(ctx, req, &u) == -1)
+	if (http_auth(ctx, req, &u) == -1 ||
+	    api_reports_target(ctx, req, rest, &u, &p, &sc) == -1)
 		return;
-	if (report_path(rest, kind, sizeof kind, period, sizeof period) == -1) {
-		http_error(req, 404, "no such report: /api/v1/reports/KIND/PERIOD");
-		return;
-	}
-	if (report_scope_of(req, &u, &sc) == -1)
-		return;
-	/* The Department's periods are Almaty dates (the brief of п. 65-67):
-	 * UTC+6 until 1 March 2024, +5 since, from the tz database. */
-	law = law_acquire(ctx->laws);
-	rc = report_period(kind, period, law_zone(law, "KZ-75"), &p);
-	law_release(ctx->laws, law);
-	if (rc == -1) {
-		http_error(req, 404, "no such report: give monthly/YYYY-MM, "
-		    "quarterly/YYYY-Qn, halfyear/YYYY-Hn or annual/YYYY");
-		return;
-	}
 	j = xcalloc(1, sizeof *j);
 	j->ctx = ctx;
 	j->req = req;

@@ -32,6 +32,7 @@ config_free(struct config *c)
 	free(c->listen);
 	free(c->rules);
 	free(c->alert_hook);
+	free(c->user);
 }
 
 struct config_key {
@@ -74,6 +75,12 @@ config_set(struct config *c, const char *k, const char *v, char **err)
 		}
 		free(c->alert_hook);
 		c->alert_hook = xstrdup(v);
+		return 0;
+	}
+	/* Checked at start-up, and only when started as root (privdrop.c). */
+	if (strcmp(k, "user") == 0) {
+		free(c->user);
+		c->user = xstrdup(v);
 		return 0;
 	}
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {

@@ -2,10 +2,15 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -33,6 +38,10 @@
  * bytes, and evhttp then shuts the socket.)
  */
 #define HTTP_SWEEP_MS	200
+/* Bytes one write may take from an answer: libevent's default, 16 KiB,
+ * sends a list of 40 KiB in three turns of the loop, each with its own
+ * epoll_ctl calls.  The socket's buffer still bounds what one write takes. */
+#define HTTP_MAX_WRITE	(1024 * 1024)
 
 struct conn {
 	LIST_ENTRY(conn)	 entry;
@@ -41,41 +50,93 @@ struct conn {
 	int			 in_body;	/* the request head has arrived */
 };
 
-/* Bytes in: the first byte of a request starts its deadline.  A NUL in
- * the request head ends the connection before libevent parses it: its
- * parser cuts header values at a NUL, so "Bearer TOKEN\0junk" would
- * authenticate.  (Bodies are the record parser's business.) */
-static void
-conn_in(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
+/* 0 if the request line at the start of b is whole and does not end in
+ * " HTTP/1.1" or " HTTP/1.0" (libevent ends lines at LF, CR optional). */
+static int
+conn_version(struct evbuffer *b)
 {
-	struct conn		*c = arg;
+	struct evbuffer_ptr	 eol, at;
+	char			 v[10];
+	size_t			 len;
+
+	if ((eol = evbuffer_search(b, "\n", 1, NULL)).pos == -1)
+		return 1;	/* not whole yet */
+	len = (size_t)eol.pos < sizeof v ? (size_t)eol.pos : sizeof v;
+	evbuffer_ptr_set(b, &at, (size_t)eol.pos - len, EVBUFFER_PTR_SET);
+	evbuffer_copyout_from(b, &at, v, len);
+	if (len > 0 && v[len - 1] == '\r')
+		len--;
+	return len >= 9 && (memcmp(v + len - 9, " HTTP/1.1", 9) == 0 ||
+	    memcmp(v + len - 9, " HTTP/1.0", 9) == 0);
+}
+
+/*
+ * The head of the request at the start of b: its first byte starts the
+ * request's deadline.  A NUL in it ends the connection before libevent
+ * parses it: its parser cuts header values at a NUL, so "Bearer
+ * TOKEN\0junk" would authenticate.  So does a version other than HTTP/1.0
+ * or 1.1: libevent takes any "HTTP/%d.%d" and answers in it ("HTTP/0.9 200
+ * OK", "HTTP/-1.1 200 OK": RFC 9112 2.3 forbids sending a version we do
+ * not speak).  (Bodies are the record parser's business.)
+ */
+static void
+conn_check(struct conn *c, struct evbuffer *b)
+{
 	struct evbuffer_ptr	 end, nul;
 	evutil_socket_t		 s;
+	const char		*why;
 
-	if (info->n_added == 0 || c->in_body)
-		return;
 	if (c->started == 0)
 		c->started = now_ms();
 	end = evbuffer_search(b, "\r\n\r\n", 4, NULL);
 	if (end.pos != -1)
 		c->in_body = 1;
 	nul = evbuffer_search_range(b, "", 1, NULL, end.pos == -1 ? NULL : &end);
-	if (nul.pos == -1)
+	if (nul.pos != -1)
+		why = "a NUL byte in a request head";
+	else if (!conn_version(b))
+		why = "a request line not of HTTP/1.0 or HTTP/1.1";
+	else
 		return;
-	log_warnx("http: a NUL byte in a request head; closing the connection");
+	log_warnx("http: %s; closing the connection", why);
 	evbuffer_drain(b, evbuffer_get_length(b));
 	if ((s = bufferevent_getfd(c->bev)) != -1)
 		shutdown(s, SHUT_RDWR);
 }
 
-/* Bytes out: an answer is being written, so the request was whole. */
+/* Bytes in: check the head they belong to, until it is whole. */
+static void
+conn_in(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+
+	if (info->n_added > 0 && !c->in_body)
+		conn_check(c, b);
+}
+
+/* 1 if the bytes just added to b are libevent's "HTTP/1.x 100 Continue":
+ * the body of the request is still to come. */
+static int
+conn_interim(struct evbuffer *b, const struct evbuffer_cb_info *info)
+{
+	struct evbuffer_ptr	 at;
+	char			 v[12];
+
+	if (info->n_added < sizeof v ||
+	    evbuffer_ptr_set(b, &at, info->orig_size, EVBUFFER_PTR_SET) == -1 ||
+	    evbuffer_copyout_from(b, &at, v, sizeof v) != (ev_ssize_t)sizeof v)
+		return 0;
+	return memcmp(v, "HTTP/1.", 7) == 0 && memcmp(v + 8, " 1", 2) == 0;
+}
+
+/* Bytes out: an answer is being written, so the request was whole (not
+ * so after an interim answer: its body is yet to come). */
 static void
 conn_out(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 {
 	struct conn *c = arg;
 
-	(void)b;
-	if (info->n_added > 0) {
+	if (info->n_added > 0 && !conn_interim(b, info)) {
 		c->started = 0;
 		c->in_body = 0;
 	}
@@ -136,6 +197,7 @@ conn_new(struct event_base *base, void *arg)
 	if ((c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
 	    NULL)
 		fatalx("http: cannot allocate a connection");
+	bufferevent_set_max_single_write(c->bev, HTTP_MAX_WRITE);
 	bufferevent_incref(c->bev);
 	evbuffer_add_cb(bufferevent_get_input(c->bev), conn_in, c);
 	evbuffer_add_cb(bufferevent_get_output(c->bev), conn_out, c);
@@ -244,6 +306,26 @@ http_authfail(struct nadzord *ctx)
 	return ctx->authfail_n > ctx->conf.auth_failures;
 }
 
+/* The user of a token from one read transaction: one WAL read lock (two
+ * fcntl calls) for the user and their regions rather than one each; 0,
+ * 1 if unknown, -1 after answering 503. */
+static int
+http_user(struct nadzord *ctx, struct evhttp_request *req, const char *token,
+    size_t len, struct user *u)
+{
+	sqlite3	*db = store_db(ctx->reader);
+	int	 own = sqlite3_get_autocommit(db), rc;
+
+	if (own)
+		store_run(ctx->reader, "BEGIN");
+	if ((rc = user_by_token(ctx->reader, token, len, u)) == -1)
+		http_error(req, 503, "cannot read users: %s",
+		    store_errmsg(ctx->reader));
+	if (own && !sqlite3_get_autocommit(db))
+		store_run(ctx->reader, "COMMIT");
+	return rc;
+}
+
 int
 http_auth(struct nadzord *ctx, struct evhttp_request *req, struct user *u)
 {
@@ -260,14 +342,8 @@ http_auth(struct nadzord *ctx, struct evhttp_request *req, struct user *u)
 	}
 	h += 7;
 	len = strlen(h);
-	if (len > 0 && len < 256 &&
-	    (rc = user_by_token(ctx->reader, h, len, u)) == 0)
-		return 0;
-	if (len > 0 && len < 256 && rc == -1) {
-		http_error(req, 503, "cannot read users: %s",
-		    store_errmsg(ctx->reader));
-		return -1;
-	}
+	if (len > 0 && len < 256 && (rc = http_user(ctx, req, h, len, u)) != 1)
+		return rc;
 	if (http_authfail(ctx))
 		http_error(req, 429, "too many failed logins; try again later");
 	else
@@ -296,6 +372,8 @@ static void route_alerts(struct nadzord *c, struct evhttp_request *r,
     const char *rest) { (void)rest; api_alerts_list(c, r); }
 static void route_events(struct nadzord *c, struct evhttp_request *r,
     const char *rest) { (void)rest; api_events(c, r); }
+static void route_submitted(struct nadzord *c, struct evhttp_request *r,
+    const char *rest) { (void)rest; api_submissions_list(c, r); }
 
 static const struct route routes[] = {
 	{ EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0, route_health },
@@ -308,7 +386,11 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/v1/alerts", 0, route_alerts },
 	{ EVHTTP_REQ_POST, "/api/v1/alerts/", 1, api_alerts_post },
 	{ EVHTTP_REQ_GET, "/api/v1/events", 0, route_events },
+	/* Before the reports: "submitted" is no kind of report. */
+	{ EVHTTP_REQ_GET, "/api/v1/reports/submitted", 0, route_submitted },
+	{ EVHTTP_REQ_GET, "/api/v1/reports/submitted/", 1, api_submissions_get },
 	{ EVHTTP_REQ_GET, "/api/v1/reports/", 1, api_reports_get },
+	{ EVHTTP_REQ_POST, "/api/v1/reports/", 1, api_submissions_post },
 };
 
 /* 1 if s is an HTTP token (RFC 9110 tchar), as header names must be. */
@@ -362,6 +444,30 @@ http_refuse(struct evhttp_request *req, int status, const char *why)
 	http_error(req, status, "%s", why);
 }
 
+/* A request has been answered in full, and libevent parses the next one
+ * now.  That one may have been read with it (pipelined) and never seen by
+ * conn_in, which looks at the first head of what arrives: check its head
+ * first. */
+static void
+http_answered(struct evhttp_request *req, void *arg)
+{
+	struct nadzord			*ctx = arg;
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	struct bufferevent		*bev;
+	struct conn			*c;
+
+	if (evcon == NULL)
+		return;
+	bev = evhttp_connection_get_bufferevent(evcon);
+	LIST_FOREACH(c, &ctx->conns, entry) {
+		if (c->bev != bev)
+			continue;
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+			conn_check(c, bufferevent_get_input(bev));
+		return;
+	}
+}
+
 /* Find the route for a request; 405 when the path exists but not the method. */
 static void
 http_route(struct evhttp_request *req, void *arg)
@@ -371,6 +477,7 @@ http_route(struct evhttp_request *req, void *arg)
 	int		 method = evhttp_request_get_command(req), known = 0;
 	size_t		 i, n;
 
+	evhttp_request_set_on_complete_cb(req, http_answered, ctx);
 	if ((why = http_framing(req)) != NULL) {
 		http_refuse(req, strstr(why, "Transfer") ? 411 : 400, why);
 		return;
@@ -423,18 +530,67 @@ http_hostport(const char *hp, char *host, size_t len, unsigned short *port)
 	return 0;
 }
 
-int
-http_start(struct nadzord *ctx, const char *hostport, char **err)
+/* A socket of our own: never 0, 1 or 2, where a stray write to stdio
+ * would land on the network. */
+static int
+http_socket(int family)
 {
-	struct timeval	 tv = { ctx->conf.idle_timeout, 0 };
-	struct timeval	 sweep = { 0, HTTP_SWEEP_MS * 1000 };
-	char		 host[256];
-	unsigned short	 port;
+	int fd, hi;
+
+	if ((fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1 || fd > 2)
+		return fd;
+	hi = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return hi;
+}
+
+/* TCP_NODELAY is set here because accepted sockets inherit it (Linux):
+ * with Nagle on, an answer of several segments waits for the client's
+ * delayed ACK (40 ms) before its last segment leaves. */
+int
+http_listen(const char *hostport, char **err)
+{
+	struct evutil_addrinfo	 hints, *ai = NULL;
+	char			 host[256], port_s[8];
+	unsigned short		 port;
+	int			 fd = -1, on = 1;
 
 	if (http_hostport(hostport, host, sizeof host, &port) == -1) {
 		xasprintf(err, "--listen %s: expected HOST:PORT", hostport);
 		return -1;
 	}
+	snprintf(port_s, sizeof port_s, "%u", port);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_ADDRCONFIG;
+	if (evutil_getaddrinfo(host, port_s, &hints, &ai) == 0 &&
+	    (fd = http_socket(ai->ai_family)) != -1 &&
+	    (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == -1 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, 128) == -1)) {
+		close(fd);
+		fd = -1;
+	}
+	if (ai != NULL)
+		evutil_freeaddrinfo(ai);
+	if (fd == -1)
+		xasprintf(err, "cannot listen on %s (address in use, or not "
+		    "an address of this machine?)", hostport);
+	return fd;
+}
+
+int
+http_start(struct nadzord *ctx, const char *hostport, char **err)
+{
+	struct timeval	 tv = { ctx->conf.idle_timeout, 0 };
+	struct timeval	 sweep = { 0, HTTP_SWEEP_MS * 1000 };
+
+	if (ctx->listen_fd <= 0 &&
+	    (ctx->listen_fd = http_listen(hostport, err)) == -1)
+		return -1;
 	if ((ctx->http = evhttp_new(ctx->base)) == NULL)
 		fatalx("evhttp_new");
 	evhttp_set_max_headers_size(ctx->http, ctx->conf.max_headers);
@@ -448,12 +604,10 @@ http_start(struct nadzord *ctx, const char *hostport, char **err)
 	ctx->ev_sweep = event_new(ctx->base, -1, EV_PERSIST, conn_sweep, ctx);
 	event_add(ctx->ev_sweep, &sweep);
 	evhttp_set_gencb(ctx->http, http_route, ctx);
-	ctx->bound = evhttp_bind_socket_with_handle(ctx->http, host, port);
-	if (ctx->bound == NULL) {
-		xasprintf(err, "cannot listen on %s (address in use, or not "
-		    "an address of this machine?)", hostport);
-		return -1;
-	}
+	/* The server owns the socket from here: closed when it stops accepting. */
+	if ((ctx->bound = evhttp_accept_socket_with_handle(ctx->http,
+	    ctx->listen_fd)) == NULL)
+		fatalx("cannot accept on the socket of %s", hostport);
 	return 0;
 }
 

@@ -1,4 +1,6 @@
-/* log.c - logging to stderr or syslog; fatal() for broken invariants */
+/* log.c - to stderr, the journal or syslog; fatal() for broken invariants */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,16 +10,49 @@
 
 #include "log.h"
 
-/* The one piece of process-wide state: where log lines go, set once at start. */
+/* The one piece of process-wide state: where log lines go, set once at
+ * start; on stderr, whether each line carries its priority for journald. */
 static int log_stderr = 1;
+static int log_journal;
+
+/* 1 if stderr is the stream systemd connected to the journal: JOURNAL_STREAM
+ * names its device and inode (sd-daemon(3)).  A child that inherited the
+ * variable but not the stream keeps the plain format. */
+static int
+log_is_journal(void)
+{
+	const char		*js = getenv("JOURNAL_STREAM");
+	unsigned long long	 dev, ino;
+	struct stat		 st;
+	char			 end;
+
+	if (js == NULL || sscanf(js, "%llu:%llu%c", &dev, &ino, &end) != 2 ||
+	    fstat(2, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 /* Choose the destination before anything else is logged. */
 void
 log_init(const char *progname, int to_stderr)
 {
 	log_stderr = to_stderr;
+	log_journal = to_stderr && log_is_journal();
 	if (!to_stderr)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+/* "<N>" before a line printed to stderr directly, when stderr is the
+ * journal's; else "". */
+const char *
+log_prefix(int pri)
+{
+	static const char *const pfx[] = {
+		"<0>", "<1>", "<2>", "<3>", "<4>", "<5>", "<6>", "<7>",
+	};
+
+	return log_journal && pri >= 0 && pri <= 7 ? pfx[pri] : "";
 }
 
 /* Write one line; newlines and control characters from outside are escaped
@@ -37,7 +72,10 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 			out[o++] = c;
 	}
 	out[o] = '\0';
-	if (log_stderr)
+	if (log_journal)	/* "<3>": journald takes the priority, adds the time */
+		fprintf(stderr, "<%d>%s%s%s\n", pri, out, suffix ? ": " : "",
+		    suffix ? suffix : "");
+	else if (log_stderr)
 		fprintf(stderr, "%s%s%s\n", out, suffix ? ": " : "",
 		    suffix ? suffix : "");
 	else

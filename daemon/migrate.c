@@ -158,6 +158,38 @@ static const char *migrations[] = {
 	"  WHERE established IS NOT NULL;"
 	"CREATE INDEX record_kind_received ON record (kind, received)"
 	"  WHERE received IS NOT NULL;",
+
+	/* 6: submitted reports (submission.c), frozen: the document as sent,
+	 * the report XML it was rendered from and the SHA-256 (hex) of each.
+	 * scope is 'all' or the regions, space-separated; each later version
+	 * of (kind, period, scope) is a correction and says why.  The big
+	 * columns come last, so listing never reads them. */
+	"CREATE TABLE submission ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  period TEXT NOT NULL,"
+	"  scope TEXT NOT NULL,"
+	"  version INTEGER NOT NULL CHECK (version >= 1),"
+	"  reason TEXT,"
+	"  format TEXT NOT NULL CHECK (format IN ('html','csv','xml','pdf')),"
+	"  lang TEXT NOT NULL,"
+	"  submitted_by INTEGER NOT NULL REFERENCES user(id),"
+	"  submitted_at INTEGER NOT NULL,"
+	"  data_sha256 TEXT NOT NULL CHECK (length(data_sha256) = 64),"
+	"  document_sha256 TEXT NOT NULL CHECK (length(document_sha256) = 64),"
+	"  data_xml TEXT NOT NULL,"
+	"  document BLOB NOT NULL,"
+	"  CHECK ((version = 1) = (reason IS NULL)),"
+	"  UNIQUE (kind, period, scope, version));"
+	"CREATE TRIGGER submission_no_update BEFORE UPDATE ON submission"
+	"  BEGIN SELECT RAISE(ABORT, 'submitted reports are frozen'); END;"
+	"CREATE TRIGGER submission_no_delete BEFORE DELETE ON submission"
+	"  BEGIN SELECT RAISE(ABORT, 'submitted reports are frozen'); END;",
+
+	/* 7: the list of one state (GET /api/v1/obligations?state=open) in
+	 * due order: on obligation_due alone it walks every met and late
+	 * duty of ten years to find the open ones. */
+	"CREATE INDEX obligation_state_due ON obligation (state, due);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -1,4 +1,4 @@
-/* nadzord.c - the daemon: flags, start-up, signals, clean shutdown */
+/* nadzord.c - the daemon: flags, detaching, signals, clean shutdown */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -6,23 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/thread.h>
 
 #include "config.h"
 #include "events.h"
-#include "hook.h"
 #include "http.h"
 #include "log.h"
 #include "law.h"
 #include "nadzord.h"
-#include "record.h"
+#include "privdrop.h"
 #include "scheduler.h"
+#include "sdnotify.h"
 #include "store.h"
-#include "workq.h"
-#include "writer.h"
 
 static void
 usage(FILE *f)
@@ -76,15 +74,9 @@ parse_flags(int argc, char **argv, struct config *c)
 	if (c->rules == NULL)
 		c->rules = xstrdup("rules");
 	if (conffile != NULL && config_load(c, conffile, &err) == -1) {
-		fprintf(stderr, "nadzord: %s\n", err);
+		fprintf(stderr, "%snadzord: %s\n", log_prefix(LOG_ERR), err);
 		exit(1);
 	}
-}
-
-void
-nadzord_job_done(struct nadzord *ctx)
-{
-	ctx->inflight--;
 }
 
 #define STOP_CHECK_MS	20
@@ -120,6 +112,7 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("signal %d: finishing %d queued jobs, then stopping",
 	    (int)sig, ctx->inflight);
+	sdnotify(SDNOTIFY_STOPPING, "finishing %d queued jobs", ctx->inflight);
 	ctx->stopping = 1;
 	ctx->stop_started = now_ms();
 	http_stop_accepting(ctx);
@@ -140,14 +133,32 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
+	sdnotify(SDNOTIFY_RELOADING, "reloading rules from %s",
+	    ctx->conf.rules);
 	if ((law = law_load(ctx->conf.rules, &err)) == NULL) {
 		log_warnx("SIGHUP: %s; the rules in force stay", err);
+		sdnotify(SDNOTIFY_READY, "reload failed, the rules in force "
+		    "stay: %s", err);
 		free(err);
 		return;
 	}
 	law_swap(ctx->laws, law);
 	log_info("SIGHUP: rules and calendar reloaded from %s", ctx->conf.rules);
 	sched_law_changed(ctx);
+	sdnotify(SDNOTIFY_READY, "serving; rules reloaded from %s",
+	    ctx->conf.rules);
+}
+
+/* The loop runs: tell systemd, if it started us, that nadzord serves. */
+static void
+on_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct nadzord *ctx = arg;
+
+	(void)fd;
+	(void)what;
+	sdnotify(SDNOTIFY_READY, "serving http://%s, database %s",
+	    ctx->conf.listen, ctx->conf.db);
 }
 
 /* Detach, but let the parent exit non-zero with the child's reason if
@@ -187,7 +198,7 @@ started(int fd, const char *err)
 	if (err != NULL) {
 		if (fd != -1)
 			n = write(fd, err, strlen(err));
-		fprintf(stderr, "nadzord: %s\n", err);
+		fprintf(stderr, "%snadzord: %s\n", log_prefix(LOG_ERR), err);
 		exit(1);
 	}
 	if (fd != -1) {
@@ -212,67 +223,16 @@ quiet_stdio(void)
 		close(fd);
 }
 
-/* Everything the loop needs; *err on the first failure. */
-static int
-setup(struct nadzord *ctx, char **err)
+/* The signals nadzord answers: stop on SIGTERM/SIGINT, reload on SIGHUP. */
+static void
+signals_start(struct nadzord *ctx)
 {
-	struct law *law;
-
-	if ((ctx->schema = record_schema_load(err)) == NULL)
-		return -1;
-	if ((law = law_load(ctx->conf.rules, err)) == NULL)
-		return -1;
-	ctx->laws = law_holder_new(law);
-	if ((ctx->reader = store_open(ctx->conf.db, STORE_READONLY, err)) == NULL)
-		return -1;
-	if (evthread_use_pthreads() == -1 ||
-	    (ctx->base = event_base_new()) == NULL)
-		fatalx("cannot create the event base");
-	if ((ctx->writer = writer_start(ctx->conf.db, ctx->base, err)) == NULL)
-		return -1;
-	if (api_reports_start(ctx, err) == -1)
-		return -1;
-	ctx->parsers = workq_start(ctx->base, "nadzord-parse",
-	    ctx->conf.parser_threads, 1,
-	    workq_run_each, NULL);
-	events_start(ctx);
-	if (sched_start(ctx, err) == -1)
-		return -1;
-	hook_start(ctx);
-	if (http_start(ctx, ctx->conf.listen, err) == -1)
-		return -1;
 	ctx->ev_term = evsignal_new(ctx->base, SIGTERM, on_term, ctx);
 	ctx->ev_int = evsignal_new(ctx->base, SIGINT, on_term, ctx);
 	ctx->ev_hup = evsignal_new(ctx->base, SIGHUP, on_hup, ctx);
 	evsignal_add(ctx->ev_term, NULL);
 	evsignal_add(ctx->ev_int, NULL);
 	evsignal_add(ctx->ev_hup, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
-}
-
-/* Free in the order that keeps every pointer valid: the writer answers
- * its last jobs while the HTTP server still exists. */
-static void
-teardown(struct nadzord *ctx)
-{
-	workq_stop(ctx->parsers);	/* may hand jobs on to the writer */
-	api_reports_stop(ctx);
-	hook_stop(ctx);			/* likewise */
-	writer_stop(ctx->writer);
-	sched_stop(ctx);
-	events_stop(ctx);
-	law_holder_free(ctx->laws);
-	http_free(ctx);
-	event_free(ctx->ev_term);
-	event_free(ctx->ev_int);
-	event_free(ctx->ev_hup);
-	if (ctx->ev_stop != NULL)
-		event_free(ctx->ev_stop);
-	store_close(ctx->reader);
-	record_schema_free(ctx->schema);
-	event_base_free(ctx->base);
-	config_free(&ctx->conf);
 }
 
 int
@@ -288,6 +248,11 @@ main(int argc, char **argv)
 	config_defaults(&ctx.conf);
 	parse_flags(argc, argv, &ctx.conf);
 
+	/* Bind while still root (a port below 1024), then, if root, become
+	 * the dedicated user: before the database is made, before any thread. */
+	if ((ctx.listen_fd = http_listen(ctx.conf.listen, &err)) == -1 ||
+	    privdrop(&ctx.conf, &err) == -1)
+		started(-1, err);
 	/* Create and migrate the database before forking: no connection may
 	 * cross a fork, and a bad file is reported to the caller directly. */
 	if ((st = store_open(ctx.conf.db, 0, &err)) == NULL)
@@ -295,8 +260,9 @@ main(int argc, char **argv)
 	store_close(st);
 	if (!ctx.conf.foreground)
 		fd = detach();
-	if (setup(&ctx, &err) == -1)
+	if (nadzord_setup(&ctx, &err) == -1)
 		started(fd, err);
+	signals_start(&ctx);
 	printf("nadzord: listening on http://%s (database %s, rules %s)\n",
 	    ctx.conf.listen, ctx.conf.db, ctx.conf.rules);
 	fflush(stdout);
@@ -305,8 +271,9 @@ main(int argc, char **argv)
 		quiet_stdio();
 		log_init("nadzord", 0);
 	}
+	event_base_once(ctx.base, -1, EV_TIMEOUT, on_ready, &ctx, NULL);
 	event_base_dispatch(ctx.base);
 	log_info("stopped");
-	teardown(&ctx);
+	nadzord_teardown(&ctx);
 	return 0;
 }

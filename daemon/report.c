@@ -1,4 +1,4 @@
-/* report.c - the Department's analyses: figures by aggregate queries, one XML document */
+/* report.c - the Department's analyses: one XML document of the figures, its data hash */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,342 +6,41 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <sodium.h>
 
 #include "log.h"
 #include "report.h"
-#include "store.h"
+#include "report-figures.h"
+#include "submission.h"
 #include "tz.h"
 
 /*
- * Every figure is a count (or minutes) from one GROUP BY query run twice,
- * for the period and for its АППГ; a query yields rows of (region or NULL,
- * figure id, value).  Ids are keys for label catalogues: no language text
- * is in the data.  The figures themselves are a few hundred at most (ids
- * times regions), so they are merged in memory; records never are.
+ * The figures (report-figures.c) are a few hundred at most (ids times
+ * regions), counted for the period and its АППГ; here they become the
+ * document, its data hash, and what changed since a submission.
  */
 
-/* Time placeholders ?1 (from) and ?2 (to); $S is the region scope. */
-#define INCIDENT(r) r ".kind = 'incident' AND " r ".occurred >= ?1 AND " \
-	r ".occurred < ?2"
-/* A record of any kind by its own event time (п. 65-67: incidents by
- * occurred, placements by decided, NPM violations by established, special
- * regimes by received): one index range each (record_kind_*), not an OR
- * the planner may answer with a scan. */
-#define IN_PERIOD(t) t ".id IN (SELECT id FROM record WHERE kind =" \
-	" 'incident' AND occurred >= ?1 AND occurred < ?2 UNION ALL SELECT id" \
-	" FROM record WHERE kind = 'placement' AND decided >= ?1 AND decided" \
-	" < ?2 UNION ALL SELECT id FROM record WHERE kind = 'npm-violation'" \
-	" AND established >= ?1 AND established < ?2 UNION ALL SELECT id FROM" \
-	" record WHERE kind = 'special-regime' AND received >= ?1 AND received" \
-	" < ?2)"
-/* Persons counted: those the incident is about, not staff or witnesses. */
-#define COUNTED "(p.role IS NULL OR p.role NOT IN ('staff', 'witness'))"
-/* Actions on a record (target) of the same region; CROSS JOIN keeps the
- * records of the period the outer loop, never every action ever sent. */
-#define ACTIONS_ON(t) " CROSS JOIN record a ON a.kind = 'action' AND a.region = " \
-	t ".region AND a.target = " t ".ref"
-#define ALLEGATION(r) "EXISTS (SELECT 1 FROM record_category c WHERE " \
-	"c.record = " r ".id AND c.category IN ('torture', " \
-	"'impermissible-measures'))"
-/* Whole years at the incident's local date, from born (YYYY-MM-DD). */
-#define AGE "((CAST(strftime('%Y%m%d', r.occurred + r.utcoff, 'unixepoch')" \
-	" AS INTEGER) - CAST(replace(p.born, '-', '') AS INTEGER)) / 10000)"
-#define DUTIES "('call-1h', 'report-3h', 'review-48h')"
-#define DELAY_FROM " FROM finding f JOIN record r ON r.id = f.record WHERE" \
-	" f.kind = 'reporting-delay' AND f.seconds IS NOT NULL AND " \
-	INCIDENT("r") " $S"
-
-enum section {
-	S_CATEGORIES, S_SELFHARM, S_ALLEGATIONS, S_CHECKS, S_MEASURES,
-	S_REGION, S_FACILITY, S_STATUS, S_SEX, S_AGE, S_COMPLIANCE, S_DELAY,
-	S_COUNT
-};
-
-struct section_def {
-	const char		*id;
-	const char *const	*ids;		/* figures shown even when 0 */
-	const char *const	*rowids;	/* each region row's figures */
-};
-
-static const char *const ids_categories[] = { "incidents.total",
-	"category.disaster", "category.group-disobedience", "category.self-harm",
-	"category.hostage-taking", "category.pogrom", "category.mass-riot",
-	"category.escape", "category.escape-attempt", "category.work-refusal",
-	"category.hunger-strike", "category.torture",
-	"category.impermissible-measures", "category.special-means",
-	"category.physical-force", "category.weapon", "category.staff-offence",
-	"category.violent-death", "category.suicide", NULL };
-static const char *const ids_selfharm[] = { "self-harm.incidents",
-	"self-harm.persons", NULL };
-static const char *const ids_allegations[] = { "allegations.incidents",
-	"allegations.erdr", NULL };
-static const char *const ids_checks[] = { "review-48h.total",
-	"review-48h.lawful", "review-48h.unlawful", "conclusion.lawful",
-	"conclusion.unlawful", "persons.released", NULL };
-static const char *const ids_measures[] = { "measure.representation",
-	"measure.protest", "measure.release", "measure.disciplinary",
-	"measure.erdr", "measure.court", "measure.warning", NULL };
-static const char *const ids_region[] = { "incidents.total",
-	"persons.total", NULL };
-static const char *const ids_facility[] = { "facility.uis", "facility.si-uis",
-	"facility.si-knb", "facility.ivs", "facility.spec",
-	"facility.guardhouse", "facility.unknown", NULL };
-static const char *const ids_status[] = { "status.convict", "status.accused",
-	"status.suspect", "status.detained", "status.arrested", "status.unknown",
-	NULL };
-static const char *const ids_sex[] = { "sex.m", "sex.f", "sex.unknown", NULL };
-static const char *const ids_age[] = { "age.under-18", "age.18-29",
-	"age.30-49", "age.50-plus", "age.unknown", NULL };
-static const char *const ids_compliance[] = {
-	"compliance.call-1h.met", "compliance.call-1h.late",
-	"compliance.call-1h.overdue", "compliance.call-1h.open",
-	"compliance.call-1h.waived",
-	"compliance.report-3h.met", "compliance.report-3h.late",
-	"compliance.report-3h.overdue", "compliance.report-3h.open",
-	"compliance.report-3h.waived",
-	"compliance.review-48h.met", "compliance.review-48h.late",
-	"compliance.review-48h.overdue", "compliance.review-48h.open",
-	"compliance.review-48h.waived", NULL };
-static const char *const ids_delay[] = { "delay.count", "delay.median-min",
-	"delay.max-min", NULL };
-
-static const struct section_def sections[S_COUNT] = {
-	{ "categories", ids_categories, NULL },
-	{ "self-harm", ids_selfharm, NULL },
-	{ "allegations", ids_allegations, NULL },
-	{ "checks", ids_checks, NULL },
-	{ "measures", ids_measures, NULL },
-	{ "by-region", NULL, ids_region },
-	{ "by-facility", ids_facility, NULL },
-	{ "by-status", ids_status, NULL },
-	{ "by-sex", ids_sex, NULL },
-	{ "by-age", ids_age, NULL },
-	{ "compliance", ids_compliance, ids_compliance },
-	{ "reporting-delay", ids_delay, ids_delay },
-};
-
-struct query {
-	enum section	 section;
-	const char	*sql;
-};
-
-static const struct query queries[] = {
-	{ S_CATEGORIES, "SELECT NULL, 'incidents.total', count(*) FROM record r"
-	    " WHERE " INCIDENT("r") " $S" },
-	{ S_CATEGORIES, "SELECT NULL, 'category.' || c.category, count(*)"
-	    " FROM record r JOIN record_category c ON c.record = r.id"
-	    " WHERE " INCIDENT("r") " $S GROUP BY c.category" },
-	{ S_SELFHARM, "SELECT NULL, 'self-harm.incidents', count(*) FROM record r"
-	    " JOIN record_category c ON c.record = r.id AND c.category ="
-	    " 'self-harm' WHERE " INCIDENT("r") " $S" },
-	{ S_SELFHARM, "SELECT NULL, 'self-harm.persons', count(*) FROM record r"
-	    " JOIN record_category c ON c.record = r.id AND c.category ="
-	    " 'self-harm' JOIN person p ON p.record = r.id WHERE " INCIDENT("r")
-	    " AND " COUNTED " $S" },
-	{ S_ALLEGATIONS, "SELECT NULL, 'allegations.incidents', count(*) FROM"
-	    " record r WHERE " INCIDENT("r") " AND " ALLEGATION("r") " $S" },
-	{ S_ALLEGATIONS, "SELECT NULL, 'allegations.erdr', count(*) FROM record r"
-	    ACTIONS_ON("r") " JOIN measure m ON m.record = a.id AND m.kind ="
-	    " 'erdr' WHERE " INCIDENT("r") " AND " ALLEGATION("r") " $S" },
-	{ S_CHECKS, "SELECT NULL, 'review-48h.total', count(*) FROM record r"
-	    ACTIONS_ON("r") " AND a.rule = 'review-48h' WHERE " IN_PERIOD("r")
-	    " $S" },
-	{ S_CHECKS, "SELECT NULL, a.rule || '.' || a.outcome, count(*) FROM"
-	    " record r" ACTIONS_ON("r") " AND a.rule IN ('review-48h',"
-	    " 'conclusion') AND a.outcome IN ('lawful', 'unlawful') WHERE "
-	    IN_PERIOD("r") " $S GROUP BY a.rule, a.outcome" },
-	{ S_CHECKS, "SELECT NULL, 'persons.released', count(*) FROM record r"
-	    ACTIONS_ON("r") " JOIN measure m ON m.record = a.id AND m.kind ="
-	    " 'release' WHERE " IN_PERIOD("r") " $S" },
-	{ S_MEASURES, "SELECT NULL, 'measure.' || m.kind, count(*) FROM record r"
-	    ACTIONS_ON("r") " JOIN measure m ON m.record = a.id WHERE "
-	    IN_PERIOD("r") " $S GROUP BY m.kind" },
-	{ S_REGION, "SELECT r.region, 'incidents.total', count(*) FROM record r"
-	    " WHERE " INCIDENT("r") " $S GROUP BY r.region" },
-	{ S_REGION, "SELECT r.region, 'persons.total', count(*) FROM record r"
-	    " JOIN person p ON p.record = r.id WHERE " INCIDENT("r") " AND "
-	    COUNTED " $S GROUP BY r.region" },
-	{ S_FACILITY, "SELECT NULL, 'facility.' || coalesce(r.facility_kind,"
-	    " 'unknown'), count(*) FROM record r WHERE " INCIDENT("r") " $S"
-	    " GROUP BY 2" },
-	{ S_STATUS, "SELECT NULL, 'status.' || coalesce(p.status, 'unknown'),"
-	    " count(*) FROM record r JOIN person p ON p.record = r.id WHERE "
-	    INCIDENT("r") " AND " COUNTED " $S GROUP BY 2" },
-	{ S_SEX, "SELECT NULL, 'sex.' || coalesce(p.sex, 'unknown'), count(*)"
-	    " FROM record r JOIN person p ON p.record = r.id WHERE "
-	    INCIDENT("r") " AND " COUNTED " $S GROUP BY 2" },
-	{ S_AGE, "SELECT NULL, CASE WHEN p.born IS NULL THEN 'age.unknown'"
-	    " WHEN " AGE " < 18 THEN 'age.under-18' WHEN " AGE " < 30 THEN"
-	    " 'age.18-29' WHEN " AGE " < 50 THEN 'age.30-49' ELSE 'age.50-plus'"
-	    " END, count(*) FROM record r JOIN person p ON p.record = r.id"
-	    " WHERE " INCIDENT("r") " AND " COUNTED " $S GROUP BY 2" },
-	{ S_COMPLIANCE, "SELECT NULL, 'compliance.' || o.rule || '.' || o.state,"
-	    " count(*) FROM record r JOIN obligation o ON o.record = r.id WHERE "
-	    IN_PERIOD("r") " AND o.rule IN " DUTIES " $S GROUP BY o.rule,"
-	    " o.state" },
-	{ S_COMPLIANCE, "SELECT r.region, 'compliance.' || o.rule || '.' ||"
-	    " o.state, count(*) FROM record r JOIN obligation o ON o.record ="
-	    " r.id WHERE " IN_PERIOD("r") " AND o.rule IN " DUTIES " $S"
-	    " GROUP BY r.region, o.rule, o.state" },
-	{ S_DELAY, "SELECT NULL, 'delay.count', count(*)" DELAY_FROM },
-	{ S_DELAY, "SELECT NULL, 'delay.max-min', max(f.seconds) / 60.0"
-	    DELAY_FROM " HAVING count(*) > 0" },
-	{ S_DELAY, "SELECT r.region, 'delay.count', count(*)" DELAY_FROM
-	    " GROUP BY r.region" },
-	{ S_DELAY, "SELECT r.region, 'delay.max-min', max(f.seconds) / 60.0"
-	    DELAY_FROM " GROUP BY r.region" },
-	/* The median: the middle row, or the mean of the two middle rows. */
-	{ S_DELAY, "SELECT NULL, 'delay.median-min', avg(s) / 60.0 FROM"
-	    " (SELECT f.seconds s, row_number() OVER (ORDER BY f.seconds) rn,"
-	    " count(*) OVER () n" DELAY_FROM ") WHERE rn IN ((n + 1) / 2,"
-	    " (n + 2) / 2) HAVING count(*) > 0" },
-	{ S_DELAY, "SELECT reg, 'delay.median-min', avg(s) / 60.0 FROM"
-	    " (SELECT r.region reg, f.seconds s, row_number() OVER (PARTITION BY"
-	    " r.region ORDER BY f.seconds) rn, count(*) OVER (PARTITION BY"
-	    " r.region) n" DELAY_FROM ") WHERE rn IN ((n + 1) / 2, (n + 2) / 2)"
-	    " GROUP BY reg" },
-};
-
-struct figure {
-	enum section	 section;
-	char		 region[16];	/* "" outside a region row */
-	char		 id[64];
-	double		 v[2];		/* this period, АППГ */
-};
-
-struct figures {
-	struct figure	*f;
-	size_t		 n, cap;
-};
-
-/* The figure (section, region, id), added as 0/0 when new. */
-static struct figure *
-fig_get(struct figures *fs, enum section s, const char *region,
-    const char *id)
+/* A value as the document writes it: whole numbers as such, minutes to
+ * one decimal.  The data hash and the comparison with a submission use
+ * this text, so a value is "the same" exactly when it reads the same. */
+static const char *
+fig_value(double v, char buf[32])
 {
-	struct figure	*f;
-	size_t		 i;
-
-	for (i = 0; i < fs->n; i++)
-		if (fs->f[i].section == s && strcmp(fs->f[i].region, region) == 0 &&
-		    strcmp(fs->f[i].id, id) == 0)
-			return &fs->f[i];
-	if (fs->n == fs->cap) {
-		fs->cap = fs->cap ? fs->cap * 2 : 256;
-		fs->f = xrealloc(fs->f, fs->cap * sizeof *fs->f);
-	}
-	f = &fs->f[fs->n++];
-	memset(f, 0, sizeof *f);
-	f->section = s;
-	snprintf(f->region, sizeof f->region, "%s", region);
-	snprintf(f->id, sizeof f->id, "%s", id);
-	return f;
+	if (v > -1e15 && v < 1e15 && v == (double)(long long)v)
+		snprintf(buf, 32, "%.0f", v);
+	else
+		snprintf(buf, 32, "%.1f", v);
+	return buf;
 }
 
-/* A region row: all of its figures, so a row never lacks a column. */
-static struct figure *
-fig_row(struct figures *fs, enum section s, const char *region,
-    const char *id)
-{
-	const char *const	*r = sections[s].rowids;
-
-	if (region[0] != '\0' && r != NULL)
-		for (; *r != NULL; r++)
-			fig_get(fs, s, region, *r);
-	return fig_get(fs, s, region, id);
-}
-
-/* The query's SQL with the scope in place of $S. */
-static char *
-query_sql(const char *tpl, const struct report_scope *sc)
-{
-	struct evbuffer	*b = evbuffer_new();
-	const char	*p;
-	char		*sql;
-	size_t		 i, len;
-
-	while ((p = strstr(tpl, "$S")) != NULL) {
-		evbuffer_add(b, tpl, (size_t)(p - tpl));
-		/* '+' keeps the planner on the period's index: a region's
-		 * whole history is larger than one period of it. */
-		if (sc->nregions > 0) {
-			evbuffer_add_printf(b, "AND +r.region IN (");
-			for (i = 0; i < sc->nregions; i++)
-				evbuffer_add_printf(b, "%s?", i ? ", " : "");
-			evbuffer_add_printf(b, ")");
-		}
-		tpl = p + 2;
-	}
-	evbuffer_add(b, tpl, strlen(tpl) + 1);
-	len = evbuffer_get_length(b);
-	sql = xmalloc(len);
-	evbuffer_remove(b, sql, len);
-	evbuffer_free(b);
-	return sql;
-}
-
-/* Run one query for one period (which = 0 now, 1 АППГ). */
-static int
-query_run(sqlite3 *db, const struct query *q, const struct report_scope *sc,
-    int64_t from, int64_t to, int which, struct figures *fs)
-{
-	sqlite3_stmt	*s;
-	const char	*region, *id;
-	char		*sql = query_sql(q->sql, sc);
-	size_t		 i;
-	int		 rc;
-
-	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-	free(sql);
-	if (rc != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(s, 1, from);
-	sqlite3_bind_int64(s, 2, to);
-	for (i = 0; i < sc->nregions; i++)
-		sqlite3_bind_text(s, 3 + (int)i, sc->regions[i], -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		region = (const char *)sqlite3_column_text(s, 0);
-		if ((id = (const char *)sqlite3_column_text(s, 1)) == NULL)
-			continue;
-		fig_row(fs, q->section, region ? region : "", id)->v[which] =
-		    sqlite3_column_double(s, 2);
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* Every figure of both periods, in one read transaction so the two agree. */
-static int
-report_compute(struct store *st, const struct report_period *p,
-    const struct report_scope *sc, struct figures *fs)
-{
-	sqlite3		*db = store_db(st);
-	const char *const *id;
-	size_t		 i;
-	int		 rc = 0;
-
-	for (i = 0; i < S_COUNT; i++)
-		for (id = sections[i].ids; id != NULL && *id != NULL; id++)
-			fig_get(fs, (enum section)i, "", *id);
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
-	for (i = 0; rc == 0 && i < sizeof queries / sizeof queries[0]; i++)
-		if (query_run(db, &queries[i], sc, p->from, p->to, 0, fs) == -1 ||
-		    query_run(db, &queries[i], sc, p->prev_from, p->prev_to, 1,
-		    fs) == -1)
-			rc = -1;
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	return rc;
-}
-
-/* A value: whole numbers as such, minutes to one decimal. */
 static void
 put_value(struct evbuffer *b, const char *attr, double v)
 {
-	if (v > -1e15 && v < 1e15 && v == (double)(long long)v)
-		evbuffer_add_printf(b, " %s=\"%.0f\"", attr, v);
-	else
-		evbuffer_add_printf(b, " %s=\"%.1f\"", attr, v);
+	char buf[32];
+
+	evbuffer_add_printf(b, " %s=\"%s\"", attr, fig_value(v, buf));
 }
 
 /* Text for an attribute: ids and regions come from checked enumerations,
@@ -377,8 +76,9 @@ put_figure(struct evbuffer *b, const struct figure *f, const char *indent)
 	evbuffer_add_printf(b, "/>\n");
 }
 
+/* qsort: strings by their bytes. */
 static int
-region_cmp(const void *a, const void *b)
+strp_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -390,7 +90,7 @@ put_section(struct evbuffer *b, const struct figures *fs, enum section s)
 	const char	**regs = xcalloc(fs->n + 1, sizeof *regs);
 	size_t		 i, j, n = 0;
 
-	evbuffer_add_printf(b, " <section id=\"%s\">\n", sections[s].id);
+	evbuffer_add_printf(b, " <section id=\"%s\">\n", report_sections[s].id);
 	for (i = 0; i < fs->n; i++) {
 		if (fs->f[i].section != s)
 			continue;
@@ -403,7 +103,7 @@ put_section(struct evbuffer *b, const struct figures *fs, enum section s)
 		if (j == n)
 			regs[n++] = fs->f[i].region;
 	}
-	qsort(regs, n, sizeof *regs, region_cmp);
+	qsort(regs, n, sizeof *regs, strp_cmp);
 	for (j = 0; j < n; j++) {
 		evbuffer_add_printf(b, "  <row");
 		put_attr(b, "key", regs[j]);
@@ -431,20 +131,214 @@ put_time(struct evbuffer *b, const char *attr, int64_t t)
 	put_attr(b, attr, s);
 }
 
-int
-report_xml(struct store *st, const struct report_period *p,
-    const struct report_scope *sc, int64_t generated, struct evbuffer *out,
-    char **err)
+void
+report_scope_name(const struct report_scope *sc, char *buf, size_t len)
 {
-	struct figures	 fs = { NULL, 0, 0 };
-	size_t		 i;
+	size_t	i, o = 0;
 
-	if (report_compute(st, p, sc, &fs) == -1) {
-		xasprintf(err, "cannot compute the report: %s",
-		    store_errmsg(st));
-		free(fs.f);
+	snprintf(buf, len, "%s", sc->nregions ? "" : "all");
+	for (i = 0; i < sc->nregions && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? " " : "",
+		    sc->regions[i]);
+}
+
+/* The SHA-256 of the figures: sorted lines, so neither the order queries
+ * return rows in nor the layout of the document can change it. */
+static void
+report_hash(const struct figures *fs, const struct report_period *p,
+    const char *scope, char hex[REPORT_SHA256HEX])
+{
+	crypto_hash_sha256_state h;
+	unsigned char		 md[crypto_hash_sha256_BYTES];
+	char			**lines = xcalloc(fs->n + 1, sizeof *lines);
+	char			*head, cur[32], prev[32];
+	size_t			 i;
+
+	for (i = 0; i < fs->n; i++)
+		xasprintf(&lines[i], "%s\t%s\t%s\t%s\t%s\n",
+		    report_sections[fs->f[i].section].id, fs->f[i].region, fs->f[i].id,
+		    fig_value(fs->f[i].v[0], cur), fig_value(fs->f[i].v[1], prev));
+	qsort(lines, fs->n, sizeof *lines, strp_cmp);
+	xasprintf(&head, "nadzor-report-data 1\n%s\t%s\t%s\n", p->kind, p->name,
+	    scope);
+	crypto_hash_sha256_init(&h);
+	crypto_hash_sha256_update(&h, (const unsigned char *)head, strlen(head));
+	for (i = 0; i < fs->n; i++) {
+		crypto_hash_sha256_update(&h, (const unsigned char *)lines[i],
+		    strlen(lines[i]));
+		free(lines[i]);
+	}
+	crypto_hash_sha256_final(&h, md);
+	sodium_bin2hex(hex, REPORT_SHA256HEX, md, sizeof md);
+	free(head);
+	free(lines);
+}
+
+/* 1 if n is an element of that local name. */
+static int
+is_elem(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE &&
+	    strcmp((const char *)n->name, name) == 0;
+}
+
+/* One figure of a submitted report's data, into old. */
+static void
+since_figure(struct figures *old, enum section s, const char *key,
+    xmlNodePtr n)
+{
+	xmlChar		*id = xmlGetProp(n, (const xmlChar *)"id");
+	xmlChar		*cur = xmlGetProp(n, (const xmlChar *)"current");
+	xmlChar		*prev = xmlGetProp(n, (const xmlChar *)"previous");
+	struct figure	*f;
+
+	if (id != NULL) {
+		f = fig_get(old, s, key, (const char *)id);
+		f->v[0] = cur ? strtod((const char *)cur, NULL) : 0;
+		f->v[1] = prev ? strtod((const char *)prev, NULL) : 0;
+	}
+	xmlFree(id);
+	xmlFree(cur);
+	xmlFree(prev);
+}
+
+/* The figures of one <section> of the submitted data. */
+static void
+since_section(struct figures *old, xmlNodePtr sec)
+{
+	xmlChar		*id = xmlGetProp(sec, (const xmlChar *)"id"), *key;
+	xmlNodePtr	 n, c;
+	size_t		 s;
+
+	for (s = 0; id != NULL && s < S_COUNT; s++)
+		if (strcmp(report_sections[s].id, (const char *)id) == 0)
+			break;
+	xmlFree(id);
+	for (n = sec->children; s < S_COUNT && n != NULL; n = n->next) {
+		if (is_elem(n, "figure"))
+			since_figure(old, (enum section)s, "", n);
+		if (!is_elem(n, "row"))
+			continue;
+		key = xmlGetProp(n, (const xmlChar *)"key");
+		for (c = n->children; c != NULL; c = c->next)
+			if (is_elem(c, "figure"))
+				since_figure(old, (enum section)s,
+				    key ? (const char *)key : "", c);
+		xmlFree(key);
+	}
+}
+
+/* A submitted report's figures, read back from the data XML it stored. */
+static int
+since_load(const struct submission *sub, struct figures *old)
+{
+	xmlDocPtr	 doc;
+	xmlNodePtr	 root, n;
+
+	doc = xmlReadMemory(sub->data, (int)sub->datalen, "submitted.xml", NULL,
+	    XML_PARSE_NONET);
+	if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL) {
+		xmlFreeDoc(doc);
 		return -1;
 	}
+	for (n = root->children; n != NULL; n = n->next)
+		if (is_elem(n, "section"))
+			since_section(old, n);
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+/* A value that no longer reads as it was submitted; 1 if written. */
+static size_t
+put_changed(struct evbuffer *b, const struct figure *f, const char *column,
+    double was, double now)
+{
+	char	w[32], n[32];
+
+	if (strcmp(fig_value(was, w), fig_value(now, n)) == 0)
+		return 0;
+	evbuffer_add_printf(b, "  <changed");
+	put_attr(b, "section", report_sections[f->section].id);
+	if (f->region[0] != '\0')
+		put_attr(b, "key", f->region);
+	put_attr(b, "id", f->id);
+	put_attr(b, "column", column);
+	put_attr(b, "submitted", w);
+	put_attr(b, "now", n);
+	evbuffer_add_printf(b, "/>\n");
+	return 1;
+}
+
+/* Both values of a figure against the submitted ones. */
+static size_t
+put_changes(struct evbuffer *b, const struct figure *f, const double was[2],
+    const double now[2])
+{
+	return put_changed(b, f, "current", was[0], now[0]) +
+	    put_changed(b, f, "previous", was[1], now[1]);
+}
+
+/* <since-submission>: every value that differs from the submitted data,
+ * section by section; a figure on one side only counts as 0 on the other. */
+static int
+put_since(struct evbuffer *out, const struct figures *fs,
+    const struct submission *sub)
+{
+	static const double	 zero[2] = { 0, 0 };
+	struct figures		 old;
+	struct figure		*o;
+	struct evbuffer		*ch = evbuffer_new();
+	size_t			 s, i, n = 0;
+
+	memset(&old, 0, sizeof old);
+	if (since_load(sub, &old) == -1) {
+		evbuffer_free(ch);
+		figures_free(&old);
+		return -1;
+	}
+	for (s = 0; s < S_COUNT; s++)
+		for (i = 0; i < fs->n; i++) {
+			if (fs->f[i].section != s)
+				continue;
+			if ((o = fig_find(&old, (enum section)s, fs->f[i].region,
+			    fs->f[i].id)) != NULL)
+				o->seen = 1;
+			n += put_changes(ch, &fs->f[i], o ? o->v : zero,
+			    fs->f[i].v);
+		}
+	for (i = 0; i < old.n; i++)
+		if (!old.f[i].seen)
+			n += put_changes(ch, &old.f[i], old.f[i].v, zero);
+	evbuffer_add_printf(out, " <since-submission id=\"%lld\" version=\"%d\"",
+	    sub->id, sub->version);
+	put_time(out, "at", sub->at);
+	put_attr(out, "by", sub->by);
+	put_attr(out, "format", sub->format);
+	put_attr(out, "data-sha256", sub->data_sha256);
+	evbuffer_add_printf(out, " changed=\"%zu\">\n", n);
+	evbuffer_add_buffer(out, ch);
+	evbuffer_add_printf(out, " </since-submission>\n");
+	evbuffer_free(ch);
+	figures_free(&old);
+	return 0;
+}
+
+int
+report_xml(struct store *st, struct store *prev,
+    const struct report_period *p, const struct report_scope *sc,
+    int64_t generated, const struct submission *since, struct evbuffer *out,
+    char sha256[REPORT_SHA256HEX], char **err)
+{
+	struct figures	 fs;
+	char		 scope[REPORT_SCOPEMAX], hash[REPORT_SHA256HEX];
+	size_t		 i;
+	int		 rc = -1;
+
+	memset(&fs, 0, sizeof fs);
+	if (report_figures(st, prev, p, sc, &fs, err) == -1)
+		goto fail;
+	report_scope_name(sc, scope, sizeof scope);
+	report_hash(&fs, p, scope, hash);
 	evbuffer_add_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<report xmlns=\"" REPORT_NS "\"");
 	put_attr(out, "kind", p->kind);
@@ -455,15 +349,23 @@ report_xml(struct store *st, const struct report_period *p,
 	put_time(out, "previous-from", p->prev_from);
 	put_time(out, "previous-to", p->prev_to);
 	put_time(out, "generated", generated);
-	evbuffer_add_printf(out, " scope=\"");
-	for (i = 0; i < sc->nregions; i++)
-		evbuffer_add_printf(out, "%s%s", i ? " " : "", sc->regions[i]);
-	evbuffer_add_printf(out, "%s\">\n", sc->nregions ? "" : "all");
+	put_attr(out, "scope", scope);
+	put_attr(out, "data-sha256", hash);
+	evbuffer_add_printf(out, ">\n");
 	for (i = 0; i < S_COUNT; i++)
 		put_section(out, &fs, (enum section)i);
+	if (since != NULL && put_since(out, &fs, since) == -1) {
+		xasprintf(err, "cannot read the data of submission %lld",
+		    since->id);
+		goto fail;
+	}
 	evbuffer_add_printf(out, "</report>\n");
-	free(fs.f);
-	return 0;
+	if (sha256 != NULL)
+		memcpy(sha256, hash, sizeof hash);
+	rc = 0;
+fail:
+	figures_free(&fs);
+	return rc;
 }
 
 /* "2025", "2025-03", "2025-Q1", "2025-H2": the first month and how many;

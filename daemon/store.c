@@ -9,10 +9,18 @@
 #include "store.h"
 
 #define STORE_MAXSTMT	64
+#define STORE_MAXTEXT	16	/* statements made at run time */
 
 struct store_stmt {
 	const char	*sql;
 	sqlite3_stmt	*stmt;
+};
+
+struct store_text {
+	char		*sql;		/* NULL: a free slot */
+	uint64_t	 hash;
+	sqlite3_stmt	*stmt;
+	unsigned long	 used;		/* st->clock when last handed out */
 };
 
 struct store {
@@ -20,6 +28,8 @@ struct store {
 	int			 flags;
 	struct store_stmt	 stmts[STORE_MAXSTMT];
 	size_t			 nstmts;
+	struct store_text	 texts[STORE_MAXTEXT];
+	unsigned long		 clock;
 };
 
 /* The pragmas every connection needs.  WAL with synchronous=FULL: a commit
@@ -89,6 +99,10 @@ store_close(struct store *st)
 		return;
 	for (i = 0; i < st->nstmts; i++)
 		sqlite3_finalize(st->stmts[i].stmt);
+	for (i = 0; i < STORE_MAXTEXT; i++) {
+		sqlite3_finalize(st->texts[i].stmt);
+		free(st->texts[i].sql);
+	}
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -122,6 +136,49 @@ store_stmt(struct store *st, const char *sql)
 		fatalx("statement cache full: raise STORE_MAXSTMT");
 	st->stmts[st->nstmts].sql = sql;
 	st->stmts[st->nstmts++].stmt = stmt;
+	return stmt;
+}
+
+/* FNV-1a of a text: most cached statements differ in it, so few texts
+ * are compared whole. */
+static uint64_t
+store_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+sqlite3_stmt *
+store_stmt_text(struct store *st, const char *sql)
+{
+	struct store_text	*t, *lru = &st->texts[0];
+	sqlite3_stmt		*stmt;
+	uint64_t		 h = store_hash(sql);
+	size_t			 i;
+
+	for (i = 0; i < STORE_MAXTEXT; i++) {
+		t = &st->texts[i];
+		if (t->sql != NULL && t->hash == h && strcmp(t->sql, sql) == 0) {
+			t->used = ++st->clock;
+			sqlite3_reset(t->stmt);
+			sqlite3_clear_bindings(t->stmt);
+			return t->stmt;
+		}
+		if (t->used < lru->used)
+			lru = t;	/* a free slot has used 0 */
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &stmt, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_finalize(lru->stmt);
+	free(lru->sql);
+	lru->sql = xstrdup(sql);
+	lru->hash = h;
+	lru->stmt = stmt;
+	lru->used = ++st->clock;
 	return stmt;
 }
 

@@ -1,7 +1,6 @@
 /* timefmt.c - RFC 3339 instants with an explicit offset, to and from epoch seconds */
 
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "record.h"
@@ -92,6 +91,18 @@ rfc3339_parse(const char *s, int64_t *t, int *utcoff)
 	return 0;
 }
 
+/* n decimal digits of v at p, zero-padded: snprintf's "%0*d" without its
+ * format parsing, which lists of thousands of times notice. */
+static char *
+put_digits(char *p, int v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
 /* Epoch seconds to local time at utcoff, with that offset ("Z" for 0).
  * An offset with seconds (old LMT zones) is cut to whole minutes so the
  * local time and the offset written agree; an instant outside years
@@ -101,7 +112,7 @@ rfc3339_format(int64_t t, int utcoff, char *buf, size_t len)
 {
 	int64_t	 local, days, secs;
 	int	 y, m, d, off;
-	char	 sign;
+	char	 out[32], *p = out;
 
 	if (len == 0)
 		return;
@@ -113,16 +124,30 @@ rfc3339_format(int64_t t, int utcoff, char *buf, size_t len)
 	days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
 	secs = local - days * 86400;
 	tz_civil_from_days(days, &y, &m, &d);
-	if (off == 0) {
-		snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
-		    (long long)y, m, d, (int)(secs / 3600),
-		    (int)(secs / 60 % 60), (int)(secs % 60));
-		return;
+	p = put_digits(p, y, 4);	/* years 1 to 9999 */
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, (int)(secs / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (int)(secs / 60 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (int)(secs % 60), 2);
+	if (off == 0)
+		*p++ = 'Z';
+	else {
+		*p++ = off < 0 ? '-' : '+';
+		if (off < 0)
+			off = -off;
+		p = put_digits(p, off / 3600, 2);
+		*p++ = ':';
+		p = put_digits(p, off / 60 % 60, 2);
 	}
-	sign = off < 0 ? '-' : '+';
-	if (off < 0)
-		off = -off;
-	snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02d%c%02d:%02d",
-	    (long long)y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60),
-	    (int)(secs % 60), sign, off / 3600, off / 60 % 60);
+	*p = '\0';
+	/* As snprintf: cut to the buffer, always terminated. */
+	if ((size_t)(p - out) >= len)
+		out[len - 1] = '\0';
+	memcpy(buf, out, strlen(out) + 1);
 }

@@ -1,5 +1,6 @@
 /* writer.c - group commit: many jobs, one transaction, one fsync, then all answers */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +25,8 @@ struct writer {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
 	int		 stop;
+	/* Groups that changed rows: read by the loop (writer_generation). */
+	atomic_ullong	 generation;
 };
 
 #define WRITER_CHECKPOINT_MS	500
@@ -93,6 +96,7 @@ writer_group(void *arg, struct wjobq *q)
 	struct writer	*w = arg;
 	struct wjob	*job;
 	char		*why = NULL;
+	sqlite3_int64	 changes = sqlite3_total_changes64(store_db(w->st));
 
 	if (store_begin(w->st) != SQLITE_OK) {
 		xasprintf(&why, "%s", store_errmsg(w->st));
@@ -119,6 +123,12 @@ writer_group(void *arg, struct wjobq *q)
 			}
 		free(why);
 	}
+	/* After the COMMIT and before any answer (done() runs once this
+	 * returns): whoever is told of a change finds the new generation.
+	 * A rolled-back group that had changed rows counts too: a spurious
+	 * change costs a cache refill, a missed one would serve old data. */
+	if (sqlite3_total_changes64(store_db(w->st)) != changes)
+		atomic_fetch_add(&w->generation, 1);
 }
 
 /* Open the writer's own connection and start its thread. */
@@ -169,6 +179,12 @@ writer_stop(struct writer *w)
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	free(w);
+}
+
+unsigned long long
+writer_generation(struct writer *w)
+{
+	return atomic_load(&w->generation);
 }
 
 void

@@ -3,6 +3,7 @@
 #define NADZOR_CLIENT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct evbuffer;
 
@@ -39,6 +40,24 @@ int	cmd_alerts(struct client *, int, char **);
 int	cmd_watch(struct client *, int, char **);
 int	cmd_ack(struct client *, int, char **);
 int	cmd_report(struct client *, int, char **);
+
+/* A report as the command line asks for it (cmd-report.c). */
+struct report_req {
+	const char	*kind, *period, *region;	/* region may be NULL */
+	const char	*format, *lang;
+	const char	*output;			/* NULL: stdout */
+	const char	*reason;	/* --resubmit: why a correction */
+};
+/* cmd-report.c: the fetched report XML written in format and lang. */
+int	report_write(FILE *, struct evbuffer *, const char *format,
+	    const char *lang);
+/* report-submit.c: frozen reports.  A notice on stderr when the report
+ * was submitted, with what changed since; the rendered report submitted,
+ * then written out; "report submitted [ID]" (argv[0] is "submitted"). */
+void	report_since_notice(struct evbuffer *report);
+int	report_submit(struct client *, const struct report_req *,
+	    struct evbuffer *report);
+int	report_submitted(struct client *, int argc, char **argv);
 
 /* json-read.c: the daemon's JSON answers (jansson). */
 typedef struct json_t json_t;

@@ -9,6 +9,7 @@ struct config {
 	char	*listen;		/* --listen HOST:PORT */
 	char	*rules;			/* --rules DIR */
 	int	 foreground;
+	char	*user;			/* started as root: become this user */
 	/* Limits (all set explicitly: libevent has none by default). */
 	size_t	 max_record;		/* bytes of one record */
 	size_t	 max_batch;		/* bytes of a <batch> body */

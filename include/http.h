@@ -10,7 +10,11 @@ struct evhttp_request;
 struct nadzord;
 struct user;
 
-/* Bind, set every limit and start serving; -1 and *err on failure. */
+/* Bind and listen on HOST:PORT, before privileges are dropped (a port
+ * below 1024 needs root): a socket above 2, or -1 and *err. */
+int	http_listen(const char *hostport, char **err);
+/* Set every limit and start serving on ctx->listen_fd (bound here from
+ * hostport if it is 0); -1 and *err on failure. */
 int	http_start(struct nadzord *, const char *hostport, char **err);
 /* Stop accepting new connections (shutdown begins). */
 void	http_stop_accepting(struct nadzord *);
@@ -61,6 +65,20 @@ void	api_events(struct nadzord *, struct evhttp_request *);
 int	api_reports_start(struct nadzord *, char **err);
 void	api_reports_stop(struct nadzord *);
 void	api_reports_get(struct nadzord *, struct evhttp_request *,
+	    const char *rest);
+/* KIND/PERIOD of rest and ?region= of req, checked against u: the period
+ * and scope of a report, or -1 once answered 404, 403 or 400. */
+struct report_period;
+struct report_scope;
+int	api_reports_target(struct nadzord *, struct evhttp_request *,
+	    const char *rest, const struct user *, struct report_period *,
+	    struct report_scope *);
+/* Submitted reports: POST .../{kind}/{period}/submissions, and
+ * GET /api/v1/reports/submitted[/{id}[/data]]. */
+void	api_submissions_post(struct nadzord *, struct evhttp_request *,
+	    const char *rest);
+void	api_submissions_list(struct nadzord *, struct evhttp_request *);
+void	api_submissions_get(struct nadzord *, struct evhttp_request *,
 	    const char *rest);
 
 /* The columns and joins of an alert as api_alert_json writes it. */

@@ -4,8 +4,12 @@
 
 #include <stdarg.h>
 
-/* Where log lines go: stderr (foreground, client) or syslog (daemon). */
+/* Where log lines go: stderr (foreground, client) or syslog (daemon).
+ * On a stderr that systemd connected to the journal (JOURNAL_STREAM),
+ * each line starts with its syslog priority, "<3>" for LOG_ERR. */
 void	log_init(const char *progname, int to_stderr);
+/* That "<N>" for a line written to stderr directly, or "". */
+const char	*log_prefix(int pri);
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

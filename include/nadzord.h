@@ -19,17 +19,21 @@ struct sched;
 struct events;
 struct hook;
 struct conn;
+struct listcache;
 
 struct nadzord {
 	struct config			 conf;
 	struct event_base		*base;
 	struct evhttp			*http;
 	struct evhttp_bound_socket	*bound;
+	int				 listen_fd;	/* bound early (> 2), or 0 */
 	struct store			*reader;	/* the loop's read-only connection */
+	struct listcache		*lists;		/* obligation lists rendered */
 	struct writer			*writer;
 	struct workq			*parsers;	/* records are validated here */
 	struct workq			*reporter;	/* analyses are computed here */
 	struct store			*report_db;	/* its read connection */
+	struct store			*report_prev;	/* and one for the АППГ */
 	struct law_holder		*laws;		/* rules and calendar in force */
 	struct sched			*sched;
 	struct events			*events;	/* open alert streams */
@@ -49,5 +53,11 @@ struct nadzord {
 
 /* A job has been answered: on shutdown, the last one ends the loop. */
 void	nadzord_job_done(struct nadzord *);
+
+/* Start every part from ctx->conf (database migrated already), serving
+ * HTTP at the end; -1 and *err on the first failure.  Signals are the
+ * caller's.  Teardown frees it all, ctx->conf included. */
+int	nadzord_setup(struct nadzord *, char **err);
+void	nadzord_teardown(struct nadzord *);
 
 #endif

@@ -17,6 +17,11 @@ sqlite3		*store_db(struct store *);
 
 /* A cached prepared statement for a static SQL string, reset and unbound. */
 sqlite3_stmt	*store_stmt(struct store *, const char *sql);
+/* The same for SQL made at run time (a list's filters, a user's regions):
+ * a few are kept, keyed by their text, the least recently used finalized
+ * to make room, so the statement is valid until the next call.  NULL if
+ * it does not prepare (store_errmsg says why). */
+sqlite3_stmt	*store_stmt_text(struct store *, const char *sql);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; SQLite's result code. */
 int	 store_begin(struct store *);

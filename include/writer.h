@@ -14,6 +14,11 @@ struct writer	*writer_start(const char *dbpath, struct event_base *, char **err)
 void		 writer_submit(struct writer *, struct wjob *);
 /* Commit what is queued, answer it, and join the thread. */
 void		 writer_stop(struct writer *);
+/* A number that grows after every transaction that changed a row, once it
+ * is committed and before any of its jobs is answered (any thread).  Read
+ * it before a read transaction: if it is the same later, nothing the
+ * reader could see has changed since (listcache.h). */
+unsigned long long	 writer_generation(struct writer *);
 /* Groups committed and jobs done so far: for logs and benchmarks. */
 void		 writer_stats(struct writer *, unsigned long long *groups,
 		    unsigned long long *jobs);

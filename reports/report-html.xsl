@@ -1,8 +1,10 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!--
   report-html.xsl - an analysis (urn:nadzor:report:1) as a printable HTML page.
-  Parameter lang: ru (default), kk or en; the words come from labels.xml
-  beside this file, looked up by the ids the report carries.
+  Parameter lang: ru (default), kk or en, for <html lang>.  The words come
+  from l:label('id'), an extension function nadzor registers: the gettext
+  catalogue (reports/po/) of the language nadzor took, by the ids the report
+  carries; an id without a translation shows as itself.
 -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -15,25 +17,15 @@
       doctype-system="about:legacy-compat"/>
 
   <xsl:param name="lang" select="'ru'"/>
-  <xsl:variable name="labels" select="document('labels.xml')/l:labels"/>
-
-  <!-- The label of an id in $lang; the id itself when there is none. -->
-  <xsl:template name="label">
-    <xsl:param name="id"/>
-    <xsl:variable name="l" select="$labels/l:label[@id = $id]/@*[local-name() = $lang]"/>
-    <xsl:choose>
-      <xsl:when test="$l"><xsl:value-of select="$l"/></xsl:when>
-      <xsl:otherwise><xsl:value-of select="$id"/></xsl:otherwise>
-    </xsl:choose>
-  </xsl:template>
 
   <xsl:template match="/r:report">
     <html lang="{$lang}">
       <head>
         <title>
-          <xsl:call-template name="label"><xsl:with-param name="id" select="concat('kind.', @kind)"/></xsl:call-template>
+          <xsl:value-of select="l:label(concat('kind.', @kind))"/>
           <xsl:text> </xsl:text><xsl:value-of select="@period"/>
         </title>
+        <meta name="nadzor-data-sha256" content="{@data-sha256}"/>
         <style>
           body { font: 11pt/1.35 "DejaVu Sans", Arial, sans-serif; margin: 2em; color: #000; }
           h1 { font-size: 15pt; margin: 0 0 .3em; }
@@ -44,36 +36,38 @@
           td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
           .meta { margin: 0 0 1em; }
           .up { color: #a00; } .down { color: #060; }
+          .since-submission { border: 2px solid #a00; padding: 0 .8em; margin: 0 0 1em; }
           @media print { body { margin: 0; } }
         </style>
       </head>
       <body>
         <h1>
-          <xsl:call-template name="label"><xsl:with-param name="id" select="'report.title'"/></xsl:call-template>
+          <xsl:value-of select="l:label('report.title')"/>
         </h1>
         <p class="meta">
-          <xsl:call-template name="label"><xsl:with-param name="id" select="concat('kind.', @kind)"/></xsl:call-template>
+          <xsl:value-of select="l:label(concat('kind.', @kind))"/>
           <xsl:text>. </xsl:text>
-          <xsl:call-template name="label"><xsl:with-param name="id" select="'meta.period'"/></xsl:call-template>
+          <xsl:value-of select="l:label('meta.period')"/>
           <xsl:text>: </xsl:text><b class="period"><xsl:value-of select="@period"/></b>
           <xsl:text>; </xsl:text>
-          <xsl:call-template name="label"><xsl:with-param name="id" select="'meta.previous'"/></xsl:call-template>
+          <xsl:value-of select="l:label('meta.previous')"/>
           <xsl:text>: </xsl:text><xsl:value-of select="@previous"/>
           <xsl:text>; </xsl:text>
-          <xsl:call-template name="label"><xsl:with-param name="id" select="'meta.scope'"/></xsl:call-template>
+          <xsl:value-of select="l:label('meta.scope')"/>
           <xsl:text>: </xsl:text>
           <span class="scope">
             <xsl:choose>
               <xsl:when test="@scope = 'all'">
-                <xsl:call-template name="label"><xsl:with-param name="id" select="'meta.scope-all'"/></xsl:call-template>
+                <xsl:value-of select="l:label('meta.scope-all')"/>
               </xsl:when>
               <xsl:otherwise><xsl:value-of select="@scope"/></xsl:otherwise>
             </xsl:choose>
           </span>
           <xsl:text>. </xsl:text>
-          <xsl:call-template name="label"><xsl:with-param name="id" select="'meta.generated'"/></xsl:call-template>
+          <xsl:value-of select="l:label('meta.generated')"/>
           <xsl:text>: </xsl:text><xsl:value-of select="concat(substring(@generated, 1, 10), ' ', substring(@generated, 12, 5), ' UTC')"/>
         </p>
+        <xsl:apply-templates select="r:since-submission"/>
         <xsl:apply-templates select="r:section[@id = 'by-region']" mode="chart"/>
         <xsl:apply-templates select="r:section"/>
       </body>
@@ -83,18 +77,18 @@
   <!-- One table per section; region rows carry their code. -->
   <xsl:template match="r:section">
     <h2 id="{@id}">
-      <xsl:call-template name="label"><xsl:with-param name="id" select="concat('section.', @id)"/></xsl:call-template>
+      <xsl:value-of select="l:label(concat('section.', @id))"/>
     </h2>
     <table class="section-{@id}">
       <tr>
-        <th><xsl:call-template name="label"><xsl:with-param name="id" select="'col.figure'"/></xsl:call-template></th>
+        <th><xsl:value-of select="l:label('col.figure')"/></th>
         <xsl:if test="r:row">
-          <th><xsl:call-template name="label"><xsl:with-param name="id" select="'col.region'"/></xsl:call-template></th>
+          <th><xsl:value-of select="l:label('col.region')"/></th>
         </xsl:if>
-        <th><xsl:call-template name="label"><xsl:with-param name="id" select="'col.current'"/></xsl:call-template></th>
-        <th><xsl:call-template name="label"><xsl:with-param name="id" select="'col.previous'"/></xsl:call-template></th>
-        <th><xsl:call-template name="label"><xsl:with-param name="id" select="'col.change'"/></xsl:call-template></th>
-        <th><xsl:call-template name="label"><xsl:with-param name="id" select="'col.change-pct'"/></xsl:call-template></th>
+        <th><xsl:value-of select="l:label('col.current')"/></th>
+        <th><xsl:value-of select="l:label('col.previous')"/></th>
+        <th><xsl:value-of select="l:label('col.change')"/></th>
+        <th><xsl:value-of select="l:label('col.change-pct')"/></th>
       </tr>
       <xsl:apply-templates select="r:figure | r:row/r:figure"/>
     </table>
@@ -102,7 +96,7 @@
 
   <xsl:template match="r:figure">
     <tr data-id="{@id}" data-region="{../@key}">
-      <td><xsl:call-template name="label"><xsl:with-param name="id" select="@id"/></xsl:call-template></td>
+      <td><xsl:value-of select="l:label(@id)"/></td>
       <xsl:if test="../../r:row or ../r:row">
         <td><xsl:value-of select="../@key"/></td>
       </xsl:if>
@@ -139,7 +133,7 @@
     <xsl:variable name="scale" select="400 div ($max + ($max = 0))"/>
     <xsl:if test="$figs">
       <h2>
-        <xsl:call-template name="label"><xsl:with-param name="id" select="'chart.title'"/></xsl:call-template>
+        <xsl:value-of select="l:label('chart.title')"/>
       </h2>
       <svg xmlns="http://www.w3.org/2000/svg" class="chart" width="560"
           height="{count($figs) * 30 + 30}" role="img">
@@ -163,5 +157,61 @@
         </xsl:for-each>
       </svg>
     </xsl:if>
+  </xsl:template>
+
+  <!-- l:label(id), or the English words while the catalogues lack id. -->
+  <xsl:template name="words">
+    <xsl:param name="id"/>
+    <xsl:param name="en"/>
+    <xsl:variable name="w" select="l:label($id)"/>
+    <xsl:choose>
+      <xsl:when test="$w != $id"><xsl:value-of select="$w"/></xsl:when>
+      <xsl:otherwise><xsl:value-of select="$en"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- A report that was submitted: each value that differs now. -->
+  <xsl:template match="r:since-submission">
+    <div class="since-submission" data-submission="{@id}" data-changed="{@changed}">
+      <p>
+        <b>
+          <xsl:call-template name="words">
+            <xsl:with-param name="id" select="'since.submitted'"/>
+            <xsl:with-param name="en" select="'Submitted'"/>
+          </xsl:call-template>
+        </b>
+        <xsl:value-of select="concat(': #', @id, ', ', substring(@at, 1, 10), ' ',
+            substring(@at, 12, 5), ' UTC, ', @by, '. ')"/>
+        <xsl:choose>
+          <xsl:when test="r:changed">
+            <xsl:call-template name="words">
+              <xsl:with-param name="id" select="'since.changed'"/>
+              <xsl:with-param name="en" select="'Figures changed since'"/>
+            </xsl:call-template>
+            <xsl:value-of select="concat(': ', @changed)"/>
+          </xsl:when>
+          <xsl:otherwise>
+            <xsl:call-template name="words">
+              <xsl:with-param name="id" select="'since.unchanged'"/>
+              <xsl:with-param name="en" select="'No figure has changed since'"/>
+            </xsl:call-template>
+          </xsl:otherwise>
+        </xsl:choose>
+      </p>
+      <xsl:if test="r:changed">
+        <ul>
+          <xsl:for-each select="r:changed">
+            <li data-id="{@id}" data-region="{@key}" data-column="{@column}">
+              <xsl:value-of select="l:label(@id)"/>
+              <xsl:if test="@key"><xsl:value-of select="concat(' (', @key, ')')"/></xsl:if>
+              <xsl:if test="@column = 'previous'">
+                <xsl:value-of select="concat(', ', l:label('col.previous'))"/>
+              </xsl:if>
+              <xsl:value-of select="concat(': ', @submitted, ' → ', @now)"/>
+            </li>
+          </xsl:for-each>
+        </ul>
+      </xsl:if>
+    </div>
   </xsl:template>
 </xsl:stylesheet>

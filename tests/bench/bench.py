@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from harness import Daemon  # noqa: E402
+from goal import figure, info  # noqa: E402
 
 BUILD = os.path.join(ROOT, os.environ.get("NADZOR_BUILD", "build"))
 RECORD = os.path.join(ROOT, "tests", "data", "incident.xml")
@@ -148,9 +149,9 @@ def main():
           "(%d cores here)" % (cpu / max(stored, 1) * 1e6, bcpu / max(bstored, 1) * 1e6,
                                os.cpu_count()))
     print("# steady %d records/s for %ds: p50 %.2f ms" % (STEADY_RATE, STEADY_SECONDS, p50))
-    print("ingest_ratio=%.2f  (goal >= 5)" % (durable / base))
-    print("ingest_p99_ms=%.2f  (goal < 10)" % p99)
-    print("ingest_batch%d_ratio=%.2f  (information: batches of %d)" % (BATCH, bstored / belapsed / base, BATCH))
+    figure("ingest_ratio", durable / base, ">=5")
+    figure("ingest_p99_ms", p99, "<10")
+    info("ingest_batch%d_ratio" % BATCH, bstored / belapsed / base, "batches of %d" % BATCH)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from harness import Daemon  # noqa: E402
+from goal import figure  # noqa: E402
 
 COUNT = 1000000
 HOT = 2000              # due during the run, 200 a second from HOT_AFTER on
@@ -91,9 +92,9 @@ def main():
           % (len(errs), errs[0], errs[len(errs) // 2], errs[-1], sum(1 for e in errs if e < 0)))
     print("# RSS: %.1f MiB empty, %.1f MiB with the million armed, %.1f MiB after the run"
           % (base_rss / 2**20, armed_rss / 2**20, late_rss / 2**20))
-    print("alert_error_p99_ms=%d  (goal < 50)" % p99)
-    print("restart_s=%.2f  (goal < 3)" % restart)
-    print("bytes_per_obligation=%.0f  (goal < 300)" % ((armed_rss - base_rss) / COUNT))
+    figure("alert_error_p99_ms", p99, "<50", "%d")
+    figure("restart_s", restart, "<3")
+    figure("bytes_per_obligation", (armed_rss - base_rss) / COUNT, "<300", "%.0f")
 
 
 if __name__ == "__main__":

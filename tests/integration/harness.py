@@ -18,6 +18,20 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BIN = os.path.join(ROOT, os.environ.get("NADZOR_BIN", "bin"))
 DATA = os.path.join(ROOT, "tests", "data")
 SANITIZED = os.environ.get("NADZOR_SANITIZED") == "1"
+# make test-valgrind: every nadzord and nadzor the harness starts runs under
+# memcheck, which writes one log per process into the test's directory
+# (empty unless it found something: -q).
+VALGRIND = os.environ.get("NADZOR_VALGRIND") == "1"
+# Started as root, nadzord becomes the user 'nadzor'.  The tests run as root
+# on databases in root's temporary directories, so they say 'user root'
+# (tests/dev-root.conf), unless a test names a user itself.
+DEV_ROOT_CONF = os.path.join(ROOT, "tests", "dev-root.conf")
+AS_ROOT = os.geteuid() == 0
+
+
+def stay_root_args():
+    """--config for a nadzord run by hand as root without a config of its own."""
+    return ["--config", DEV_ROOT_CONF] if AS_ROOT else []
 
 
 def free_port():
@@ -52,17 +66,31 @@ class Daemon:
         args = [os.path.join(BIN, "nadzord"), "--db", self.db, "--listen",
                 "127.0.0.1:%d" % self.port, "--rules", self.rules,
                 "--foreground"]
+        self.stay_root()
         if self.config:
             args += ["--config", self.config]
         self.logf = open(self.log, "ab")
-        self.proc = subprocess.Popen(args, stdout=self.logf, stderr=self.logf,
+        self.proc = subprocess.Popen(self.under_valgrind(args), stdout=self.logf, stderr=self.logf,
                                      env=dict(os.environ, **(env or {})))
         if wait:
             self.wait_ready()
         return self
 
+    def stay_root(self):
+        """As root, a config without 'user' gets 'user root' (see DEV_ROOT_CONF)."""
+        if not AS_ROOT:
+            return
+        if self.config is None:
+            self.config = os.path.join(self.dir, "nadzord.conf")
+            open(self.config, "a").close()
+        with open(self.config) as f:
+            if any(line.split()[:1] == ["user"] for line in f):
+                return
+        with open(self.config, "a") as f:
+            f.write("user root\n")
+
     def wait_ready(self, timeout=15):
-        deadline = time.time() + timeout
+        deadline = time.time() + timeout * (8 if VALGRIND else 1)
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("nadzord exited %d: %s" % (self.proc.returncode, self.logtext()))
@@ -99,9 +127,30 @@ class Daemon:
         self.proc.wait()
         self.logf.close()
 
+    def under_valgrind(self, args):
+        """args, run under memcheck when make test-valgrind asks."""
+        if not VALGRIND:
+            return args
+        return ["valgrind", "-q", "--error-exitcode=97", "--leak-check=full",
+                "--show-leak-kinds=definite,indirect",
+                "--errors-for-leak-kinds=definite,indirect",
+                "--log-file=" + os.path.join(self.dir, "valgrind.%p.log")] + args
+
+    def valgrind_findings(self):
+        """What memcheck reported for this test's processes ('' if nothing)."""
+        out = ""
+        for fn in sorted(os.listdir(self.dir)) if VALGRIND else []:
+            if fn.startswith("valgrind.") and os.path.getsize(os.path.join(self.dir, fn)):
+                with open(os.path.join(self.dir, fn), errors="replace") as f:
+                    out += "== %s\n%s" % (fn, f.read()[:6000])
+        return out
+
     def cleanup(self):
         self.stop()
+        found = self.valgrind_findings()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if found:
+            raise AssertionError("valgrind: " + found)
 
     def nadzor(self, *args, token=None, stdin=None, db=False):
         """Run the client; returns CompletedProcess with text output."""
@@ -110,7 +159,7 @@ class Daemon:
         if token:
             env["NADZOR_TOKEN"] = token
         pre = ["--db", self.db] if db else []
-        return subprocess.run([os.path.join(BIN, "nadzor")] + pre + list(args),
+        return subprocess.run(self.under_valgrind([os.path.join(BIN, "nadzor")] + pre + list(args)),
                               input=stdin, capture_output=True, env=env, timeout=120)
 
     def user(self, login, role, *regions):

@@ -6,7 +6,7 @@ import subprocess
 import threading
 import time
 
-from harness import BIN, Daemon, data, incident
+from harness import BIN, Daemon, data, incident, stay_root_args
 
 
 def test_submit_and_read_back_with_client():
@@ -106,7 +106,7 @@ def test_user_commands():
 def test_bad_startup_says_why():
     nd = os.path.join(BIN, "nadzord")
     p = subprocess.run([nd, "--db", "/nonexistent/dir/x.db", "--listen", "127.0.0.1:0",
-                        "--foreground"], capture_output=True, timeout=20)
+                        "--foreground"] + stay_root_args(), capture_output=True, timeout=20)
     assert p.returncode != 0 and b"cannot open database" in p.stderr, p.stderr
     d = Daemon()
     try:
@@ -132,7 +132,8 @@ def test_detached_start_and_sigterm():
     d = Daemon()
     try:
         p = subprocess.run([os.path.join(BIN, "nadzord"), "--db", d.db, "--listen",
-                            "127.0.0.1:%d" % d.port], capture_output=True, timeout=20)
+                            "127.0.0.1:%d" % d.port] + stay_root_args(),
+                           capture_output=True, timeout=20)
         assert p.returncode == 0, p.stderr
         assert d.request("GET", "/healthz")[0] == 200
         pid = int(subprocess.run(["pgrep", "-f", "nadzord --db %s" % d.db],

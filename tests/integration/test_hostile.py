@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import time
 
-from harness import Daemon, data, incident
+from harness import ROOT, Daemon, data, incident
 
 # Small limits keep every test in seconds.
 FAST = {"request_timeout": 2, "idle_timeout": 3}
@@ -550,6 +550,115 @@ def test_http_nul_in_header():
                         b"GET /api/v1/records/%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                         b"Authorization: Bearer %s\x00garbage\r\n\r\n" % (snap[0][0], tok.encode()), None)
         edge_verdict(d, snap, tok, p, "NUL in a header")
+    finally:
+        d.cleanup()
+
+
+def fuzz_input(name, tok):
+    """An input of fuzz-http's corpus, its users' tokens replaced by tok."""
+    with open(os.path.join(ROOT, "tests", "fuzz", "corpus-http", name), "rb") as f:
+        raw = f.read()
+    for fuzz_tok in (b"fuzz-region-75", b"fuzz-district-43", b"fuzz-head", b"fuzz-analyst"):
+        raw = raw.replace(fuzz_tok, tok.encode())
+    return raw
+
+
+def test_http_nul_in_pipelined_header():
+    """A NUL in the head of a request pipelined behind another (found by
+    fuzz-http: tests/fuzz/corpus-http/crash-pipelined-nul).  Only the first
+    head of what arrived together was looked at, so 'Bearer TOKEN\0junk'
+    behind a GET /healthz was served; every head must be refused."""
+    d = new_daemon()
+    try:
+        tok, snap = seed(d)
+        ref = snap[0][3].encode()
+        get = b"GET /api/v1/records/%d HTTP/1.1\r\nHost: x\r\n" % snap[0][0]
+        rec = incident("PIPE-NUL-1")
+        cases = [
+            ("the fuzzer's input", fuzz_input("crash-pipelined-nul", tok)),
+            ("NUL in Authorization behind GET /healthz",
+             b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + get +
+             b"Authorization: Bearer %s\x00junk\r\nConnection: close\r\n\r\n" % tok.encode()),
+            ("NUL in Authorization behind a POST",
+             post_head(tok, b"Content-Length: %d\r\n\r\n" % len(rec), close=False) + rec + get +
+             b"Authorization: Bearer %s\x00junk\r\nConnection: close\r\n\r\n" % tok.encode()),
+        ]
+        problems = []
+        for name, payload in cases:
+            raw, how, secs = exchange(d, payload)
+            print("     %-42s answers %s, connection %s after %.2fs" % (name, statuses(raw), how, secs))
+            if ref in raw:
+                problems.append("%s: the record was served to a head holding a NUL: %r" % (name, raw[:300]))
+            if how == "timeout":
+                problems.append("%s: no answer and no close within %.1fs" % (name, secs))
+        edge_verdict(d, snapshot(d), tok, problems, "a NUL in a pipelined head")
+    finally:
+        d.cleanup()
+
+
+def test_http_version():
+    """Request lines of other versions than HTTP/1.0 and 1.1 (found by
+    fuzz-http: tests/fuzz/corpus-http/crash-version-09): libevent served
+    them and answered in their version, 'HTTP/0.9 200 OK', 'HTTP/-1.1 200
+    OK' (RFC 9112 2.3: never a version the server does not speak).  They
+    are closed unanswered; 1.0, 1.1 and bare LF line ends are served."""
+    d = new_daemon()
+    try:
+        tok, snap = seed(d)
+        problems = []
+        for version in [b"HTTP/0.9", b"HTTP/1.9", b"HTTP/-1.1", b"HTTP/01.1", b"HTTP/2.0", b"HTTP/1.1x", b""]:
+            for name, payload in [
+                    (version.decode() or "(no version)", b"GET /healthz " + version + b"\r\nHost: x\r\n\r\n"),
+                    ("%s behind GET /healthz" % (version.decode() or "(no version)"),
+                     b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz " + version +
+                     b"\r\nHost: x\r\n\r\n")]:
+                raw, how, secs = exchange(d, payload)
+                lines = re.findall(rb"HTTP/\S* \d{3} ", raw)
+                print("     %-32s answers %r, connection %s" % (name, lines, how))
+                if any(not line.startswith((b"HTTP/1.1 ", b"HTTP/1.0 ")) for line in lines):
+                    problems.append("%s: answered in another version: %r" % (name, raw[:200]))
+                if len([st for st in statuses(raw) if st < 300]) > (1 if "behind" in name else 0):
+                    problems.append("%s: the request was served: %r" % (name, raw[:200]))
+                if how == "timeout":
+                    problems.append("%s: no answer and no close within %.1fs" % (name, secs))
+        for name, payload, line in [
+                ("HTTP/1.0", b"GET /healthz HTTP/1.0\r\n\r\n", b"HTTP/1.0 200 "),
+                ("HTTP/1.1", b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", b"HTTP/1.1 200 "),
+                ("bare LF", b"GET /healthz HTTP/1.1\nHost: x\nConnection: close\n\n", b"HTTP/1.1 200 ")]:
+            raw, how, secs = exchange(d, payload)
+            if not raw.startswith(line):
+                problems.append("%s: %r, want %r" % (name, raw[:100], line))
+        edge_verdict(d, snap, tok, problems, "other HTTP versions")
+    finally:
+        d.cleanup()
+
+
+def test_http_expect_continue():
+    """Expect: 100-continue, the body sent only after the interim answer (as
+    curl does for large bodies): stored, and the body is not taken for the
+    head of a next request."""
+    d = new_daemon()
+    try:
+        tok, snap = seed(d)
+        rec = data("incident.xml").replace(b"ALM-2025-0142", b"EXPECT-1")
+        s = socket.create_connection(("127.0.0.1", d.port), timeout=REQUEST_TIMEOUT + 2)
+        try:
+            s.sendall(post_head(tok, b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(rec)))
+            interim = s.recv(4096)
+            s.sendall(rec)
+            raw = interim
+            while True:
+                piece = s.recv(65536)
+                if not piece:
+                    break
+                raw += piece
+        finally:
+            s.close()
+        print("     answers %r" % re.findall(rb"HTTP/1\.1 \d{3} ", raw))
+        assert interim.startswith(b"HTTP/1.1 100 "), "no interim 100 answer: %r" % interim
+        assert statuses(raw)[-1:] == [201], "the body after 100 Continue: %r" % raw[:300]
+        assert "EXPECT-1" in refs(d), "the record sent after 100 Continue is not stored"
+        assert_intact(d, snapshot(d), tok, "Expect: 100-continue")
     finally:
         d.cleanup()
 

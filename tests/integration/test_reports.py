@@ -1,12 +1,22 @@
 """test_reports.py - the Department's analyses (п. 65-67): a data set whose every
-figure is known by hand, read back as XML, CSV and HTML, beside the same period
-of the previous year, with region scoping, deadline compliance and the
+figure is known by hand, read back as XML, CSV, HTML and PDF, beside the same
+period of the previous year, with region scoping, deadline compliance and the
 facilities' reporting delay.  Period 2025-Q1 against 2024-Q1 on Almaty's clock
-(UTC+6 until 2024-03-01, +5 since)."""
+(UTC+6 until 2024-03-01, +5 since).  The words come from the gettext
+catalogues in reports/po/, in Russian, Kazakh and English; the PDFs are read
+back with poppler (pdftotext, pdftoppm, pdffonts)."""
+import ast
+import contextlib
 import csv
 import io
 import os
+import re
+import shutil
+import struct
+import subprocess
+import tempfile
 import xml.etree.ElementTree as ET
+import zlib
 
 from harness import ROOT, Daemon
 
@@ -189,6 +199,248 @@ def check(got, expected):
     assert not bad, bad
 
 
+PO = os.path.join(ROOT, "reports", "po")
+LANGS = ("ru", "kk", "en")
+COLUMNS = ("col.figure", "col.region", "col.current", "col.previous", "col.change",
+           "col.change-pct")
+
+
+def catalogue(lang, name=None):
+    """{msgid: msgstr} of reports/po/LANG.po (or of the file named), its
+    header left out."""
+    out, entry, field = {}, {}, None
+    with open(os.path.join(PO, name or lang + ".po"), encoding="utf-8") as f:
+        for line in list(f) + [""]:
+            line = line.strip()
+            m = re.match(r'(msgid|msgstr) (".*")$', line)
+            if m:
+                field = m.group(1)
+                entry[field] = ast.literal_eval(m.group(2))
+            elif line.startswith('"') and field:
+                entry[field] += ast.literal_eval(line)
+            elif not line:
+                if entry.get("msgid"):
+                    out[entry["msgid"]] = entry["msgstr"]
+                entry, field = {}, None
+    return out
+
+
+def signed(v):
+    """A change as the HTML and PDF show it: "+" above zero, "—" for no percentage."""
+    if v is None:
+        return "—"
+    return "+" + v if float(v) > 0 else v
+
+
+def report(d, token, fmt, lang, *more):
+    """nadzor report quarterly 2025-Q1 in a format and language; its output."""
+    p = d.nadzor("report", "quarterly", "2025-Q1", "--format", fmt, "--lang", lang, *more,
+                 token=token)
+    assert p.returncode == 0 and not p.stderr, (fmt, lang, p.returncode, p.stderr)
+    return p.stdout
+
+
+def check_csv_words(d, token, lang, cat):
+    """Every CSV label is the catalogue's word for its figure id."""
+    rows = list(csv.DictReader(io.StringIO(report(d, token, "csv", lang).decode())))
+    assert len(rows) > 100, len(rows)
+    bad = [(r["figure"], r["label"]) for r in rows
+           if r["label"] != cat.get(r["figure"]) or r["label"] == r["figure"]]
+    assert not bad, (lang, bad)
+    return len(rows)
+
+
+def check_html_words(d, token, lang, cat, nrows):
+    """The HTML page's title, headings, column names and every figure's label
+    are the catalogue's words, through the stylesheet's l:label()."""
+    html = report(d, token, "html", lang).decode()
+    assert '<html lang="%s">' % lang in html, html[:300]
+    assert re.search(r"<h1>\s*(.*?)\s*</h1>", html, re.S).group(1) == cat["report.title"]
+    assert "<title>%s 2025-Q1</title>" % cat["kind.quarterly"] in html, html[:400]
+    meta = re.search(r'<p class="meta">(.*?)</p>', html, re.S).group(1)
+    for id, value in (("meta.period", '<b class="period">2025-Q1</b>'),
+                      ("meta.previous", "2024-Q1"),
+                      ("meta.scope", '<span class="scope">%s</span>' % cat["meta.scope-all"]),
+                      ("meta.generated", "")):
+        assert "%s: %s" % (cat[id], value) in meta, (lang, id, meta)
+    heads = re.findall(r'<h2 id="([^"]+)">\s*(.*?)\s*</h2>', html, re.S)
+    assert len(heads) == 12 and all(h == cat["section." + i] for i, h in heads), heads
+    assert "<h2>%s</h2>" % cat["chart.title"] in html
+    assert set(re.findall(r"<th>(.*?)</th>", html)) == {cat[c] for c in COLUMNS}
+    labels = re.findall(r'<tr data-id="([^"]+)"[^>]*>\s*<td>(.*?)</td>', html, re.S)
+    assert len(labels) == nrows, (len(labels), nrows)
+    bad = [(i, t) for i, t in labels if t != cat[i]]
+    assert not bad, (lang, bad)
+
+
+def pdf_text(path, page=None, mode="-layout"):
+    """pdftotext of the PDF, or of one page of it: -layout as it looks, -raw in
+    the order it was drawn (a table row's cells one after the other, however
+    its label wraps)."""
+    args = ["pdftotext", "-enc", "UTF-8", mode]
+    if page:
+        args += ["-f", str(page), "-l", str(page)]
+    return subprocess.run(args + [path, "-"], capture_output=True, check=True).stdout.decode()
+
+
+def pdf_lines(text):
+    """The text's lines with their runs of spaces made one, empty ones left out."""
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def pdf_pages(path):
+    out = subprocess.run(["pdfinfo", path], capture_output=True, check=True).stdout.decode()
+    return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
+
+
+def png_ink(path):
+    """(width, height, share of pixels that are not near white) of an 8-bit
+    PNG as pdftoppm writes it; the filters undone by hand (standard library)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    pos, idat = 8, b""
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    assert depth == 8 and ctype in (0, 2) and interlace == 0, (depth, ctype, interlace)
+    bpp = 3 if ctype == 2 else 1
+    stride, raw = w * bpp, zlib.decompress(idat)
+    prev, ink = bytearray(stride), 0
+    for y in range(h):
+        ft = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if ft == 1:
+                line[i] = (line[i] + a) & 255
+            elif ft == 2:
+                line[i] = (line[i] + b) & 255
+            elif ft == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif ft == 4:
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        ink += sum(1 for i in range(0, stride, bpp) if min(line[i:i + bpp]) < 200)
+        prev = line
+    return w, h, ink / (w * h)
+
+
+def check_pdf_pages(path, cat, pngdir):
+    """Every page is A4 at 50 dpi and has ink on it, and says its number of
+    the whole; fonts are all embedded (DejaVu Sans).  The number of pages."""
+    n = pdf_pages(path)
+    prefix = os.path.join(pngdir, os.path.basename(path)[:-4])
+    subprocess.run(["pdftoppm", "-png", "-r", "50", path, prefix], check=True)
+    pngs = sorted(f for f in os.listdir(pngdir)
+                  if f.startswith(os.path.basename(prefix) + "-") and f.endswith(".png"))
+    assert len(pngs) == n, (pngs, n)
+    for f in pngs:
+        w, h, ink = png_ink(os.path.join(pngdir, f))
+        assert w in (413, 414) and h in (584, 585), (f, w, h)
+        assert ink > 0.01, (f, ink)
+    for i in range(1, n + 1):
+        assert cat["page.n-of-m"].format(n=i, m=n) in pdf_lines(pdf_text(path, i)), (path, i)
+    fonts = subprocess.run(["pdffonts", path], capture_output=True,
+                           check=True).stdout.decode().splitlines()[2:]
+    assert fonts, path
+    for line in fonts:
+        cols = line.split()
+        assert cols[-5] == "yes" and cols[0].split("+")[-1].startswith("DejaVuSans"), line
+    return n
+
+
+def check_pdf_breaks(path, n, cat):
+    """Each page after the first begins with a table's header row (a table run
+    on from the page before) or with a heading the header row follows; the
+    number of pages that repeat a header row."""
+    heads = {cat[k] for k in cat if k.startswith("section.")} | {cat["chart.title"]}
+    repeats = 0
+    for i in range(2, n + 1):
+        lines = pdf_lines(pdf_text(path, i))
+        header = [j for j, l in enumerate(lines[:2]) if l.startswith(cat["col.figure"] + " ")
+                  and cat["col.previous"] in l.split()]
+        assert header in ([0], [1]), (i, lines[:3])
+        if header == [0]:
+            repeats += 1
+        else:
+            assert lines[0] in heads, (i, lines[:3])
+    return repeats
+
+
+def check_pdf(d, token, lang, cat, expected):
+    """The PDF in lang: title block, every hand-known figure in its row, pages."""
+    path = os.path.join(d.dir, "q1-%s.pdf" % lang)
+    assert report(d, token, "pdf", lang, "-o", path) == b""
+    with open(path, "rb") as f:
+        assert f.read(5) == b"%PDF-"
+    text = pdf_text(path)
+    lines = pdf_lines(text)
+    assert " ".join(text.split()).startswith(cat["report.title"] + " "), text[:300]
+    for line in ("%s 2025-Q1" % cat["kind.quarterly"], "%s: 2025-Q1" % cat["meta.period"],
+                 "%s: 2024-Q1" % cat["meta.previous"],
+                 "%s: %s" % (cat["meta.scope"], cat["meta.scope-all"])):
+        assert line in lines, (line, lines[:8])
+    assert [l for l in lines if l.startswith(cat["meta.generated"] + ": ") and
+            l.endswith(" UTC")], lines[:8]
+    drawn = " %s " % " ".join(pdf_text(path, mode="-raw").split())
+    missing = []
+    for (section, region, id), (cur, prev, change, pct) in expected.items():
+        row = " ".join(x for x in (cat[id], region, cur, prev, signed(change), signed(pct)) if x)
+        if " %s " % row not in drawn:
+            missing.append(row)
+    assert not missing, (lang, missing)
+    pngdir = tempfile.mkdtemp(prefix="png-", dir=d.dir)
+    n = check_pdf_pages(path, cat, pngdir)
+    shutil.rmtree(pngdir)
+    return path, n, text
+
+
+@contextlib.contextmanager
+def bare_client_env():
+    """The client run as on a machine with no locale of its own (LC_ALL=C, a
+    stray LANGUAGE), and with GLib's objects in malloc'd memory, so that a
+    pango or cairo object the PDF forgets to free is a leak LeakSanitizer sees
+    (GLib's slice allocator would hide it)."""
+    want = {"LC_ALL": "C", "LANGUAGE": "de", "G_SLICE": "always-malloc"}
+    saved = {k: os.environ.get(k) for k in want}
+    os.environ.update(want)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def check_words_and_pdfs(d, analyst):
+    """CSV and HTML in every language, PDFs in Russian and Kazakh."""
+    with bare_client_env():
+        cats = {lang: catalogue(lang) for lang in LANGS}
+        ids = set(catalogue(None, "nadzor.pot"))
+        for lang in LANGS:
+            assert set(cats[lang]) == ids and all(cats[lang].values()), lang
+            nrows = check_csv_words(d, analyst, lang, cats[lang])
+            check_html_words(d, analyst, lang, cats[lang], nrows)
+        path, n, _ = check_pdf(d, analyst, "ru", cats["ru"], EXPECTED)
+        assert n >= 2 and check_pdf_breaks(path, n, cats["ru"]) >= 1, n
+        path, n, text = check_pdf(d, analyst, "kk", cats["kk"], EXPECTED)
+        assert n >= 2 and check_pdf_breaks(path, n, cats["kk"]) >= 1, n
+        for word in ("Тоқсандық талдау", "Әйелдер", "Күдіктілер", "Өзгеріс, %",
+                     "Тұлғалардың іс жүргізу жағдайы бойынша", "Қамауда ұстау"):
+            assert word in text, word
+        assert all(c in text for c in "әғқңөұүі"), text[:200]
+
+
 def test_reports_every_form_scope_and_appg():
     d = Daemon().start()
     try:
@@ -249,6 +501,7 @@ def test_reports_every_form_scope_and_appg():
         p = d.nadzor("report", "quarterly", "2025-Q1", "--format", "html", "--lang", "kk",
                      token=analyst)
         assert "Тоқсандық талдау" in p.stdout.decode()
+        check_words_and_pdfs(d, analyst)
 
         # A region user sees only KZ-19; another region is refused.
         st, _, body = d.request("GET", "/api/v1/reports/quarterly/2025-Q1", token=regional)
@@ -283,5 +536,80 @@ def test_reports_every_form_scope_and_appg():
             st, _, _ = d.request("GET", "/api/v1/reports/" + bad, token=analyst)
             assert st == 404, (bad, st)
         assert d.request("GET", "/api/v1/reports/annual/2025")[0] == 401
+    finally:
+        d.cleanup()
+
+
+REGIONS = ["KZ-71", "KZ-75", "KZ-79", "KZ-10", "KZ-11", "KZ-15", "KZ-19", "KZ-23", "KZ-27",
+           "KZ-31", "KZ-33", "KZ-35", "KZ-39", "KZ-43", "KZ-47", "KZ-55", "KZ-59", "KZ-61",
+           "KZ-62", "KZ-63", "MIL", "TRN"]
+
+
+def test_reports_pdf_many_regions_and_bad_options():
+    """Every region: the tables run over many pages, each repeating its header
+    row; the chart has a bar pair per region.  A wrong --format, --lang or
+    kind is named, with exit code 2; NADZOR_LOCALEDIR picks the catalogues."""
+    d = Daemon().start()
+    try:
+        clerk = d.user("clerk", "region", *REGIONS)
+        analyst = d.user("an", "analyst")
+        expected = {}
+        # Region i: i % 3 + 1 incidents this quarter, one last year when i is even.
+        for i, region in enumerate(REGIONS):
+            now, then = i % 3 + 1, 1 - i % 2
+            for k in range(now):
+                st, b = d.post(incident("R%d-%d" % (i, k), region, "2025-02-%02dT10:00:00+05:00"
+                                        % (k + 1), "2025-02-%02dT10:30:00+05:00" % (k + 1),
+                                        ["self-harm"]), clerk)
+                assert st == 201, (region, st, b)
+            if then:
+                st, b = d.post(incident("P%d" % i, region, "2024-02-01T10:00:00+06:00",
+                                        "2024-02-01T10:30:00+06:00", ["escape"]), clerk)
+                assert st == 201, (region, st, b)
+            pct = "%.1f" % ((now - then) * 100.0 / then) if then else None
+            expected[("by-region", region, "incidents.total")] = (
+                str(now), str(then), str(now - then), pct)
+        cat = catalogue("ru")
+        with bare_client_env():
+            path, n, text = check_pdf(d, analyst, "ru", cat, expected)
+        assert n >= 5, n
+        # Page 1 holds the title block and the chart: a bar pair per region.
+        first = pdf_lines(pdf_text(path, 1))
+        assert cat["chart.title"] in first
+        assert [r for r in REGIONS if not any(l.split()[0] == r for l in first)] == []
+        # Every later page starts a table again with its header row; the
+        # 22 regions' compliance rows run over several pages.
+        assert check_pdf_breaks(path, n, cat) >= 2
+        assert pdf_lines(pdf_text(path, 2))[0].startswith(cat["col.figure"] + " ")
+
+        # Wrong options are named, before the daemon is asked.
+        for args, words in ((("--format", "docx"), b"unknown --format 'docx'; one of xml csv html pdf"),
+                            (("--lang", "de"), b"unknown --lang 'de'; one of ru kk en"),
+                            (("--lang", ""), b"unknown --lang ''"),
+                            (("--format", "PDF"), b"unknown --format 'PDF'")):
+            p = d.nadzor("report", "quarterly", "2025-Q1", *args, token=analyst)
+            assert p.returncode == 2 and words in p.stderr and p.stdout == b"", (args, p)
+        p = d.nadzor("report", "weekly", "2025-W01", "--format", "pdf", token=analyst)
+        assert p.returncode == 2 and b"unknown kind of report 'weekly'" in p.stderr, p
+
+        # NADZOR_LOCALEDIR: another catalogue, and a missing one (ids, said).
+        loc = os.path.join(d.dir, "locale")
+        os.makedirs(os.path.join(loc, "en", "LC_MESSAGES"))
+        with open(os.path.join(PO, "en.po"), encoding="utf-8") as f:
+            po = f.read().replace('msgstr "Incidents, total"', 'msgstr "All incidents (test)"')
+        with open(os.path.join(d.dir, "en.po"), "w", encoding="utf-8") as f:
+            f.write(po)
+        subprocess.run(["msgfmt", "-o", os.path.join(loc, "en", "LC_MESSAGES", "nadzor.mo"),
+                        os.path.join(d.dir, "en.po")], check=True)
+        os.environ["NADZOR_LOCALEDIR"] = loc
+        try:
+            out = report(d, analyst, "csv", "en").decode()
+            assert "by-region,incidents.total,All incidents (test),KZ-71," in out, out[:300]
+            p = d.nadzor("report", "quarterly", "2025-Q1", "--format", "csv", "--lang", "kk",
+                         token=analyst)
+            assert p.returncode == 0 and b"no catalogue" in p.stderr, p.stderr
+            assert b"by-region,incidents.total,incidents.total,KZ-71," in p.stdout
+        finally:
+            del os.environ["NADZOR_LOCALEDIR"]
     finally:
         d.cleanup()

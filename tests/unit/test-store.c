@@ -96,6 +96,96 @@ test_upgrade(void)
 	free(err);
 }
 
+#define SUBMISSION_ROW(v, reason, format) "INSERT INTO submission (kind," \
+	" period, scope, version, reason, format, lang, submitted_by," \
+	" submitted_at, data_sha256, document_sha256, data_xml, document)" \
+	" VALUES ('quarterly', '2025-Q1', 'KZ-75', " v ", " reason ", '" \
+	format "', 'ru', 1, 1, printf('%064d', 0), printf('%064d', 1)," \
+	" '<report/>', x'00')"
+
+/* Migration 6: submitted reports come from a file at version 5, and stay
+ * as stored: one row per version, a correction with its reason, no
+ * UPDATE or DELETE. */
+static void
+test_submission_table(void)
+{
+	struct store	*st;
+	sqlite3		*db;
+	char		*err = NULL;
+
+	sqlite3_open(fresh_db(), &db);
+	ok(migrate(db, 5, &err) == 0, "migrate to 5: %s", err ? err : "");
+	ok(sqlite3_exec(db, "SELECT 1 FROM submission", NULL, NULL, NULL) !=
+	    SQLITE_OK, "no submission table at 5");
+	sqlite3_exec(db, "INSERT INTO user (login, role, created) VALUES"
+	    " ('alm', 'region', 1)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	st = store_open(dbpath, 0, &err);
+	ok(st != NULL && q1(st, "PRAGMA user_version") == migrate_latest(),
+	    "upgraded from 5");
+	ok(store_exec(st, SUBMISSION_ROW("1", "NULL", "html")) == SQLITE_OK,
+	    "version 1 stored");
+	ok(store_exec(st, SUBMISSION_ROW("1", "NULL", "pdf")) != SQLITE_OK,
+	    "version 1 twice refused");
+	ok(store_exec(st, SUBMISSION_ROW("2", "NULL", "pdf")) != SQLITE_OK,
+	    "a correction without a reason refused");
+	ok(store_exec(st, SUBMISSION_ROW("1", "'why'", "pdf")) != SQLITE_OK,
+	    "a first version with a reason refused");
+	ok(store_exec(st, SUBMISSION_ROW("2", "'late records'", "doc")) !=
+	    SQLITE_OK, "an unknown format refused");
+	ok(store_exec(st, SUBMISSION_ROW("2", "'late records'", "pdf")) ==
+	    SQLITE_OK, "a correction stored");
+	ok(store_exec(st, "UPDATE submission SET document = x'01'") !=
+	    SQLITE_OK, "UPDATE refused by trigger");
+	ok(store_exec(st, "DELETE FROM submission WHERE version = 2") !=
+	    SQLITE_OK, "DELETE refused by trigger");
+	ok(q1(st, "SELECT count(*) FROM submission WHERE document = x'00'") == 2,
+	    "both rows as stored");
+	store_close(st);
+}
+
+/* 1 if SQLite's plan for sql names index. */
+static int
+plan_uses(struct store *st, const char *sql, const char *index)
+{
+	sqlite3_stmt	*s;
+	char		*q;
+	int		 found = 0;
+
+	xasprintf(&q, "EXPLAIN QUERY PLAN %s", sql);
+	if (sqlite3_prepare_v2(store_db(st), q, -1, &s, NULL) == SQLITE_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW)
+			if (strstr((const char *)sqlite3_column_text(s, 3), index))
+				found = 1;
+		sqlite3_finalize(s);
+	}
+	free(q);
+	return found;
+}
+
+/* Migration 7: a file at version 6 gains obligation_state_due, and the
+ * list of one state in due order (api-obligations.c) goes through it. */
+static void
+test_state_due_index(void)
+{
+	struct store	*st;
+	sqlite3		*db;
+	char		*err = NULL;
+
+	sqlite3_open(fresh_db(), &db);
+	ok(migrate(db, 6, &err) == 0, "migrate to 6: %s", err ? err : "");
+	sqlite3_close(db);
+	st = store_open(dbpath, 0, &err);
+	ok(st != NULL && q1(st, "PRAGMA user_version") == migrate_latest(),
+	    "upgraded from 6");
+	ok(q1(st, "SELECT count(*) FROM sqlite_master WHERE"
+	    " name='obligation_state_due'") == 1, "obligation_state_due present");
+	ok(plan_uses(st, "SELECT o.id FROM obligation o WHERE o.due IS NOT NULL"
+	    " AND o.state = 'open' ORDER BY o.due, o.id LIMIT 100",
+	    "obligation_state_due"), "the list of one state uses it");
+	store_close(st);
+}
+
 /* Tokens: shown once, stored hashed, rotated and disabled. */
 static void
 test_users(void)
@@ -231,6 +321,8 @@ main(void)
 	log_init("test-store", 1);
 	test_open();
 	test_upgrade();
+	test_submission_table();
+	test_state_due_index();
 	test_users();
 	test_audit();
 	test_ingest();
