@@ -201,7 +201,8 @@ clean:
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS on its corpus.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-std=c11 -D_GNU_SOURCE \
 	-Iinclude -I$(BUILD)/gen $(PKG_CFLAGS)
 FUZZ_TARGETS = record rules calendar http
 FUZZ_LINK = daemon/record.c daemon/iin.c daemon/timefmt.c daemon/log.c \
