@@ -131,7 +131,9 @@ class Daemon:
         """args, run under memcheck when make test-valgrind asks."""
         if not VALGRIND:
             return args
-        return ["valgrind", "-q", "--error-exitcode=97", "--leak-check=full",
+        # --vgdb=no: a nadzord that drops root could not remove the pipes.
+        return ["valgrind", "-q", "--error-exitcode=97", "--leak-check=full", "--vgdb=no",
+                "--suppressions=" + os.path.join(ROOT, "tests", "valgrind.supp"),
                 "--show-leak-kinds=definite,indirect",
                 "--errors-for-leak-kinds=definite,indirect",
                 "--log-file=" + os.path.join(self.dir, "valgrind.%p.log")] + args
