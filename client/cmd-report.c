@@ -219,12 +219,8 @@ report_write(FILE *f, struct evbuffer *body, const char *format,
 		return fwrite(evbuffer_pullup(body, -1), 1,
 		    evbuffer_get_length(body), f) == evbuffer_get_length(body) ?
 		    0 : -1;
-	doc = xmlReadMemory((const char *)evbuffer_pullup(body, -1),
-	    (int)evbuffer_get_length(body), "report.xml", NULL, XML_PARSE_NONET);
-	if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
-		fprintf(stderr, "nadzor: the daemon's report is not XML\n");
+	if ((doc = rdoc_parse(body)) == NULL)
 		goto fail;
-	}
 	i18n_use(lang);
 	if (strcmp(format, "html") == 0) {
 		dir = reports_dir();

@@ -1,9 +1,35 @@
 /* report-doc.c - walking an analysis document for the CSV and PDF forms */
+#include <limits.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include <event2/buffer.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "report.h"
 #include "report-doc.h"
+
+xmlDocPtr
+rdoc_parse(struct evbuffer *body)
+{
+	xmlDocPtr	doc;
+	xmlNodePtr	root;
+	size_t		len = evbuffer_get_length(body);
+
+	doc = len > INT_MAX ? NULL : xmlReadMemory(
+	    (const char *)evbuffer_pullup(body, -1), (int)len, "report.xml",
+	    NULL, XML_PARSE_NONET);
+	if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL ||
+	    !rdoc_is(root, "report") || root->ns == NULL ||
+	    strcmp((const char *)root->ns->href, REPORT_NS) != 0) {
+		fprintf(stderr, "nadzor: the daemon's answer is not a report\n");
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
 
 /* An attribute's value, owned by the document; "" if absent.  The daemon
  * writes plain values, so the attribute's one text node is the value. */

@@ -116,8 +116,9 @@ page_words(const char *tpl, int n, int m, char *buf, size_t len)
 {
 	size_t	 o = 0;
 
+	/* A character's trailing bytes may use the reserve, never past it. */
 	for (; *tpl != '\0' && (o + 16 < len ||
-	    ((unsigned char)*tpl & 0xc0) == 0x80); tpl++) {
+	    (((unsigned char)*tpl & 0xc0) == 0x80 && o + 1 < len)); tpl++) {
 		if (tpl[0] == '{' && (tpl[1] == 'n' || tpl[1] == 'm') &&
 		    tpl[2] == '}') {
 			o += (size_t)snprintf(buf + o, len - o, "%d",

@@ -14,23 +14,6 @@
 #include "log.h"
 #include "report-doc.h"
 
-/* The report as a document, or NULL (said on stderr). */
-static xmlDocPtr
-report_parse(struct evbuffer *report)
-{
-	xmlDocPtr doc;
-
-	doc = xmlReadMemory((const char *)evbuffer_pullup(report, -1),
-	    (int)evbuffer_get_length(report), "report.xml", NULL,
-	    XML_PARSE_NONET);
-	if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
-		fprintf(stderr, "nadzor: the daemon's report is not XML\n");
-		xmlFreeDoc(doc);
-		return NULL;
-	}
-	return doc;
-}
-
 /* The <since-submission> of a report, or NULL. */
 static xmlNodePtr
 since_of(xmlDocPtr doc)
@@ -66,7 +49,7 @@ report_since_notice(struct evbuffer *report)
 	int		 first = 1;
 
 	if (evbuffer_get_length(report) == 0 ||
-	    (doc = report_parse(report)) == NULL)
+	    (doc = rdoc_parse(report)) == NULL)
 		return;
 	if ((since = since_of(doc)) != NULL) {
 		fprintf(stderr, "report: submitted as #%s on %.10s (version %s, "
@@ -165,11 +148,17 @@ report_submit(struct client *cl, const struct report_req *rq,
 	size_t		 len = 0;
 	int		 status, rendered, rc = EXIT_REFUSED;
 
-	if ((doc = report_parse(report)) == NULL)
+	if ((doc = rdoc_parse(report)) == NULL)
 		goto fail;
 	snprintf(sha, sizeof sha, "%s", rdoc_attr(xmlDocGetRootElement(doc),
 	    "data-sha256"));
 	xmlFreeDoc(doc);
+	/* It goes into the request's query: 64 hex digits, nothing else. */
+	if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64) {
+		fprintf(stderr, "nadzor: the daemon's report carries no "
+		    "data-sha256 to submit it by\n");
+		goto fail;
+	}
 	if ((mem = open_memstream(&out, &len)) == NULL)
 		fatal("open_memstream");
 	rendered = report_write(mem, report, rq->format, rq->lang);

@@ -12,6 +12,11 @@ struct rdoc_fig {
 	const char	*pct;		/* NULL when АППГ is 0 */
 };
 
+struct evbuffer;
+
+/* The daemon's answer as a report document (its root a <report> of
+ * urn:nadzor:report:1), or NULL, said on stderr. */
+xmlDocPtr	 rdoc_parse(struct evbuffer *);
 /* An attribute's value, owned by the document; "" if absent. */
 const char	*rdoc_attr(xmlNodePtr, const char *name);
 /* 1 if n is an element of that local name. */
