@@ -112,6 +112,7 @@ report_done(struct wjob *w)
 {
 	struct report_job *j = (struct report_job *)w;
 
+	api_reports_dequeued(j->ctx);
 	if (w->status != 200) {
 		http_error(j->req, 503, "%s", w->msg ? w->msg : "cannot read");
 		evbuffer_free(j->b);
@@ -214,6 +215,32 @@ api_reports_get(struct nadzord *ctx, struct evhttp_request *req,
 	j->sc = sc;
 	j->w.apply = report_apply;
 	j->w.done = report_done;
+	if (api_reports_queue(ctx, req, &j->w) == -1)
+		free(j);
+}
+
+/* A report costs a pass over the period's facts (up to a second on a
+ * national archive): a bounded queue, so a caller with many connections
+ * cannot hold everyone's reports and submissions behind his. */
+int
+api_reports_queue(struct nadzord *ctx, struct evhttp_request *req,
+    struct wjob *w)
+{
+	if (ctx->reports_queued >= REPORT_MAXQUEUED) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", "5");
+		http_error(req, 503, "%d reports are being computed; try again "
+		    "shortly", ctx->reports_queued);
+		return -1;
+	}
+	ctx->reports_queued++;
 	ctx->inflight++;
-	workq_submit(ctx->reporter, &j->w);
+	workq_submit(ctx->reporter, w);
+	return 0;
+}
+
+void
+api_reports_dequeued(struct nadzord *ctx)
+{
+	ctx->reports_queued--;
 }

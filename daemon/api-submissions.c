@@ -137,14 +137,14 @@ sub_stored(struct wjob *w)
 /* What the document must show of itself: an XML report carries the data
  * hash it was rendered from, a PDF is a PDF.  NULL if it does. */
 static const char *
-sub_document_bad(const struct submission *s)
+sub_document_bad(const struct submission *s, const char *sha)
 {
 	char attr[REPORT_SHA256HEX + 16];
 
 	if (strcmp(s->format, "pdf") == 0 && (s->doclen < 5 ||
 	    memcmp(s->doc, "%PDF-", 5) != 0))
 		return "the document is not a PDF (it does not start with %PDF-)";
-	snprintf(attr, sizeof attr, "data-sha256=\"%s\"", s->data_sha256);
+	snprintf(attr, sizeof attr, "data-sha256=\"%s\"", sha);
 	if (strcmp(s->format, "xml") == 0 &&
 	    memmem(s->doc, s->doclen, attr, strlen(attr)) == NULL)
 		return "the XML document is not the report of that data "
@@ -158,7 +158,6 @@ sub_check(struct store *st, struct wjob *w)
 {
 	struct sub_job	*j = (struct sub_job *)w;
 	struct evbuffer	*b = evbuffer_new();
-	const char	*bad;
 
 	if (report_xml(st, j->ctx->report_prev, &j->p, &j->sc, now_s(), NULL,
 	    b, j->s.data_sha256, &w->msg) == -1)
@@ -168,9 +167,6 @@ sub_check(struct store *st, struct wjob *w)
 		xasprintf(&w->msg, "the records changed while the report was "
 		    "generated (its data-sha256 is %s now, not %s); generate it "
 		    "again", j->s.data_sha256, j->sent);
-	} else if ((bad = sub_document_bad(&j->s)) != NULL) {
-		w->status = 400;
-		xasprintf(&w->msg, "%s", bad);
 	} else {
 		w->status = 200;
 		j->s.datalen = evbuffer_get_length(b);
@@ -188,6 +184,7 @@ sub_checked(struct wjob *w)
 {
 	struct sub_job *j = (struct sub_job *)w;
 
+	api_reports_dequeued(j->ctx);
 	if (w->status != 200) {
 		http_error(j->req, w->status, "%s", w->msg ? w->msg :
 		    "cannot compute the report");
@@ -281,6 +278,7 @@ api_submissions_post(struct nadzord *ctx, struct evhttp_request *req,
 	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
 	struct sub_job	*j;
 	struct user	 u;
+	const char	*bad;
 	char		 target[48];
 
 	if (http_auth(ctx, req, &u) == -1)
@@ -318,11 +316,21 @@ api_submissions_post(struct nadzord *ctx, struct evhttp_request *req,
 	snprintf(j->s.by, sizeof j->s.by, "%s", u.login);
 	j->s.by_id = u.id;
 	j->s.doc = xmalloc(j->s.doclen);
-	evbuffer_copyout(in, j->s.doc, j->s.doclen);
+	evbuffer_remove(in, j->s.doc, j->s.doclen);
+	/* What the document shows of itself is checked before the report is
+	 * computed again: a wrong body costs nothing. */
+	if ((bad = sub_document_bad(&j->s, j->sent)) != NULL) {
+		http_error(req, 400, "%s", bad);
+		submission_clear(&j->s);
+		free(j);
+		return;
+	}
 	j->w.apply = sub_check;
 	j->w.done = sub_checked;
-	ctx->inflight++;
-	workq_submit(ctx->reporter, &j->w);
+	if (api_reports_queue(ctx, req, &j->w) == -1) {
+		submission_clear(&j->s);
+		free(j);
+	}
 }
 
 /* GET /api/v1/reports/submitted: every submission the caller may see
@@ -408,18 +416,28 @@ api_submissions_get(struct nadzord *ctx, struct evhttp_request *req,
 		    "/api/v1/reports/submitted/ID[/data]");
 		return;
 	}
+	/* The row first, the document only for a caller who may see it:
+	 * a walk over ids never reads megabytes. */
 	rc = sqlite3_prepare_v2(store_db(ctx->reader), data ?
-	    "SELECT " SUB_COLUMNS ", s.data_xml" SUB_FROM " WHERE s.id = ?" :
-	    "SELECT " SUB_COLUMNS ", s.document" SUB_FROM " WHERE s.id = ?",
+	    "SELECT " SUB_COLUMNS ", (SELECT data_xml FROM submission WHERE"
+	    " id = s.id AND ?2)" SUB_FROM " WHERE s.id = ?1" :
+	    "SELECT " SUB_COLUMNS ", (SELECT document FROM submission WHERE"
+	    " id = s.id AND ?2)" SUB_FROM " WHERE s.id = ?1",
 	    -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		http_error(req, 503, "cannot read: %s", store_errmsg(ctx->reader));
 		return;
 	}
 	sqlite3_bind_int64(st, 1, strtoll(rest, NULL, 10));
+	sqlite3_bind_int(st, 2, 0);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		sub_row(st, &s);
 		if (submission_visible(&u, s.scope)) {
+			sqlite3_reset(st);
+			sqlite3_bind_int(st, 2, 1);
+			rc = sqlite3_step(st);
+		}
+		if (rc == SQLITE_ROW && submission_visible(&u, s.scope)) {
 			b = evbuffer_new();
 			evbuffer_add(b, sqlite3_column_blob(st, 13),
 			    (size_t)sqlite3_column_bytes(st, 13));

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 
 struct evbuffer;
+struct wjob;
 struct sqlite3_stmt;
 struct evhttp_request;
 struct nadzord;
@@ -70,6 +71,12 @@ void	api_reports_get(struct nadzord *, struct evhttp_request *,
  * and scope of a report, or -1 once answered 404, 403 or 400. */
 struct report_period;
 struct report_scope;
+/* Queue a report computation for the reporting thread, or answer 503
+ * when REPORT_MAXQUEUED already wait; -1 then.  Its done callback calls
+ * api_reports_dequeued. */
+int	api_reports_queue(struct nadzord *, struct evhttp_request *,
+	    struct wjob *);
+void	api_reports_dequeued(struct nadzord *);
 int	api_reports_target(struct nadzord *, struct evhttp_request *,
 	    const char *rest, const struct user *, struct report_period *,
 	    struct report_scope *);

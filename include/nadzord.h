@@ -32,6 +32,7 @@ struct nadzord {
 	struct writer			*writer;
 	struct workq			*parsers;	/* records are validated here */
 	struct workq			*reporter;	/* analyses are computed here */
+	int				 reports_queued;	/* and wait there */
 	struct store			*report_db;	/* its read connection */
 	struct store			*report_prev;	/* and one for the АППГ */
 	struct law_holder		*laws;		/* rules and calendar in force */

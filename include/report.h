@@ -12,6 +12,7 @@ struct tz;
 
 #define REPORT_NS	"urn:nadzor:report:1"
 #define REPORT_MAXREGIONS	32
+#define REPORT_MAXQUEUED	8	/* computations waiting at most */
 #define REPORT_SCOPEMAX		(REPORT_MAXREGIONS * 16)
 #define REPORT_SHA256HEX	65	/* 64 hex digits and a NUL */
 
