@@ -72,12 +72,9 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 			out[o++] = c;
 	}
 	out[o] = '\0';
-	if (log_journal)	/* "<3>": journald takes the priority, adds the time */
-		fprintf(stderr, "<%d>%s%s%s\n", pri, out, suffix ? ": " : "",
-		    suffix ? suffix : "");
-	else if (log_stderr)
-		fprintf(stderr, "%s%s%s\n", out, suffix ? ": " : "",
-		    suffix ? suffix : "");
+	if (log_stderr)
+		fprintf(stderr, "%s%s%s%s\n", log_prefix(pri), out,
+		    suffix ? ": " : "", suffix ? suffix : "");
 	else
 		syslog(pri, "%s%s%s", out, suffix ? ": " : "",
 		    suffix ? suffix : "");
