@@ -56,8 +56,8 @@ i18n_dir(const char *lang)
 
 	if (env != NULL && *env != '\0')
 		return xstrdup(env);
-	if (i18n_has(NADZOR_LOCALEDIR, lang))
-		return xstrdup(NADZOR_LOCALEDIR);
+	/* An installed program's own catalogues first: the build tree it was
+	 * made in may still exist, with newer words. */
 	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
 		exe[n] = '\0';
 		xasprintf(&dir, "%s/../share/locale", dirname(exe));
