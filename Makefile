@@ -9,7 +9,10 @@ PKGS_DEV  = libsqlite3-dev libevent-dev libxml2-dev libsodium-dev libnotify-dev 
 PKGS_TEST = python3 sqlite3 procps faketime dbus dbus-daemon dbus-bin xvfb dunst \
 	notification-daemon libnotify-bin libglib2.0-bin systemd
 PKGS_BENCH = wrk nginx-light
-LIBS      = sqlite3 libevent libevent_pthreads libxml-2.0 libsodium jansson libsystemd
+LIBS      = sqlite3 libevent libevent_pthreads libxml-2.0 libsodium jansson
+# Only the daemon talks to systemd (sd_notify, daemon/sdnotify.c): the
+# client and the unit tests never link libsystemd.
+DAEMON_PKGS = libsystemd
 # The client alone shows alerts on the desktop: libnotify (and GLib with it)
 # never reaches the daemon; nor do cairo and pango, which draw the client's PDF.
 CLIENT_PKGS = libnotify libxslt pangocairo
@@ -27,6 +30,8 @@ OPT      ?= -O2
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -g $(OPT) -D_GNU_SOURCE -Iinclude -I$(BUILD)/gen
 PKG_CFLAGS = $(shell pkg-config --cflags $(LIBS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(LIBS) 2>/dev/null) -lpthread
+DAEMON_CFLAGS = $(shell pkg-config --cflags $(DAEMON_PKGS) 2>/dev/null)
+DAEMON_LIBS   = $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
 CLIENT_CFLAGS = $(shell pkg-config --cflags $(CLIENT_PKGS) 2>/dev/null)
 CLIENT_LIBS   = $(shell pkg-config --libs $(CLIENT_PKGS) 2>/dev/null)
 # The report words' gettext catalogues, compiled into the build; the client
@@ -52,7 +57,8 @@ DAEMON_SRCS = daemon/nadzord.c daemon/server.c daemon/config.c daemon/json.c dae
 	daemon/api-records.c daemon/api-health.c daemon/api-obligations.c \
 	daemon/api-alerts.c daemon/api-reports.c daemon/report.c \
 	daemon/report-figures.c \
-	daemon/api-submissions.c daemon/submission.c daemon/listcache.c
+	daemon/api-submissions.c daemon/submission.c daemon/listcache.c \
+	daemon/oblist.c
 CLIENT_SRCS = $(wildcard client/*.c)
 GEN_SRCS    = $(BUILD)/gen/record-xsd.c
 
@@ -72,7 +78,10 @@ $(BUILD)/locale/%/LC_MESSAGES/nadzor.mo: reports/po/%.po
 
 $(BIN)/nadzord: $(DAEMON_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(DAEMON_LIBS)
+
+# The daemon's own objects see the daemon-only packages' headers.
+$(DAEMON_OBJS): PKG_CFLAGS += $(DAEMON_CFLAGS)
 
 $(BIN)/nadzor: $(CLIENT_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(@D)
@@ -89,6 +98,14 @@ $(BUILD)/tests/test-i18n: tests/unit/test-i18n.c tests/unit/unit.h $(COMMON_OBJS
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/client/i18n.o \
 	    $(COMMON_OBJS) $(PKG_LIBS)
+
+# The obligation list's SQL is the daemon's: its unit test (the plans of
+# the lists) links that object.
+$(BUILD)/tests/test-oblist: tests/unit/test-oblist.c tests/unit/unit.h \
+    $(COMMON_OBJS) $(BUILD)/daemon/oblist.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(BUILD)/daemon/oblist.o $(COMMON_OBJS) $(PKG_LIBS)
 
 # The list cache is the daemon's: its unit test links that object.
 $(BUILD)/tests/test-listcache: tests/unit/test-listcache.c tests/unit/unit.h \
@@ -211,6 +228,7 @@ FUZZ_LINK = daemon/record.c daemon/iin.c daemon/timefmt.c daemon/log.c \
 # The HTTP target runs the whole daemon in-process: all of it but main().
 FUZZ_LINK_http = $(filter-out daemon/nadzord.c,$(DAEMON_SRCS)) $(COMMON_SRCS) \
 	$(GEN_SRCS)
+FUZZ_LIBS_http = $(DAEMON_LIBS)
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
 fuzz: deps $(BUILD)/gen/record-xsd.c
 	@sh tests/need-packages clang libclang-rt-14-dev
@@ -222,10 +240,12 @@ fuzz: deps $(BUILD)/gen/record-xsd.c
 	        $(BUILD)/fuzz/corpus-$$t tests/fuzz/corpus-$$t || exit 1; \
 	done
 
-# Each target links FUZZ_LINK_name if it has one, else FUZZ_LINK.
+# Each target links FUZZ_LINK_name if it has one, else FUZZ_LINK, and
+# FUZZ_LIBS_name besides the common libraries.
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(wildcard daemon/*.c include/*.h) \
     $(BUILD)/gen/record-xsd.c
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(or $(FUZZ_LINK_$*),$(FUZZ_LINK)) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) $(DAEMON_CFLAGS) -o $@ $< \
+	    $(or $(FUZZ_LINK_$*),$(FUZZ_LINK)) $(PKG_LIBS) $(FUZZ_LIBS_$*)
 
 .PHONY: fuzz

@@ -43,7 +43,7 @@ cmd_ack(struct client *cl, int argc, char **argv)
 	struct evbuffer	*out;
 	const char	*id = NULL, *what = "alert";
 	char		*path;
-	int		 ch, status, rc;
+	int		 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'o' || id != NULL)
@@ -58,15 +58,13 @@ cmd_ack(struct client *cl, int argc, char **argv)
 		return cmd_usage("ack", 0);
 	xasprintf(&path, "/api/v1/%ss/%s/ack", what, id);
 	out = evbuffer_new();
-	if (fetch(cl, "POST", path, NULL, NULL, 0, &status, out) == -1)
-		rc = EXIT_UNAVAIL;
-	else if ((rc = fetch_exit_code(status)) == EXIT_OK)
+	/* The daemon answers 404 for another region's too: say which. */
+	rc = fetch_ok(cl, "POST", path, NULL, out, FETCH_OWN_404, "ack %s %s",
+	    what, id);
+	if (rc == EXIT_OK)
 		rc = ack_print(out, what, id);
-	else if (status == 404)
+	else if (rc == EXIT_NOTFOUND)
 		fprintf(stderr, "nadzor: ack: no %s %s among yours\n", what, id);
-	else
-		fprintf(stderr, "nadzor: ack %s %s: %s\n", what, id,
-		    fetch_error_text(out));
 	evbuffer_free(out);
 	free(path);
 	return rc;

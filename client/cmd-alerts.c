@@ -37,9 +37,9 @@ cmd_alerts(struct client *cl, int argc, char **argv)
 	xasprintf(&path, "/api/v1/alerts?mine=%d%s%s", mine, since ? "&since=" :
 	    "", since ? since : "");
 	free(since);
-	list = fetch_json(cl, path, &rc);
+	rc = fetch_json(cl, path, &list);
 	free(path);
-	if (list == NULL)
+	if (rc != EXIT_OK)
 		return rc;
 	printf("%-7s %-24s %-10s %-16s %-6s %-18s %-14s %s\n", "ALERT",
 	    "AT (UTC)", "KIND", "RECIPIENT", "OBLIG.", "RULE", "ACKNOWLEDGED",

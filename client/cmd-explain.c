@@ -40,9 +40,9 @@ cmd_explain(struct client *cl, int argc, char **argv)
 	if (argc != 2 || strspn(argv[1], "0123456789") != strlen(argv[1]))
 		return cmd_usage("explain", 0);
 	xasprintf(&path, "/api/v1/obligations/%s", argv[1]);
-	o = fetch_json(cl, path, &rc);
+	rc = fetch_json(cl, path, &o);
 	free(path);
-	if (o == NULL)
+	if (rc != EXIT_OK)
 		return rc;
 	printf("Obligation %s: %s, item %s of rule set %s (version %s)\n",
 	    argv[1], json_s(o, "rule"), json_s(o, "item"), json_s(o, "ruleset"),

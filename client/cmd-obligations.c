@@ -114,7 +114,7 @@ cmd_obligations(struct client *cl, int argc, char **argv)
 	}
 	evbuffer_add(q, "", 1);
 	xasprintf(&path, "/api/v1/obligations%s", (char *)evbuffer_pullup(q, -1));
-	if ((list = fetch_json(cl, path, &rc)) == NULL)
+	if ((rc = fetch_json(cl, path, &list)) != EXIT_OK)
 		goto done;
 	if (strcmp(format, "json") == 0)
 		json_dumpf(list, stdout, JSON_INDENT(1));

@@ -35,20 +35,16 @@ cmd_record(struct client *cl, int argc, char **argv)
 {
 	struct evbuffer	*out;
 	char		*path;
-	int		 status, rc;
+	int		 rc;
 
 	if (argc != 2)
 		return cmd_usage("record", 0);
 	path = record_path(argv[1]);
 	out = evbuffer_new();
-	if (fetch(cl, "GET", path, NULL, NULL, 0, &status, out) == -1)
-		rc = EXIT_UNAVAIL;
-	else if ((rc = fetch_exit_code(status)) == EXIT_OK)
+	if ((rc = fetch_ok(cl, "GET", path, NULL, out, 0, "record %s",
+	    argv[1])) == EXIT_OK)
 		while (evbuffer_get_length(out) > 0 && evbuffer_write(out, 1) > 0)
 			;
-	else
-		fprintf(stderr, "nadzor: record %s: %s\n", argv[1],
-		    fetch_error_text(out));
 	evbuffer_free(out);
 	free(path);
 	return rc;

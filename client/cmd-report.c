@@ -1,4 +1,8 @@
 /* cmd-report.c - nadzor report: the Department's analyses as XML, CSV, HTML or PDF */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -190,15 +194,12 @@ report_fetch(struct client *cl, const char *kind, const char *period,
 {
 	char	*path, *k = evhttp_encode_uri(kind), *p = evhttp_encode_uri(period);
 	char	*r = region ? evhttp_encode_uri(region) : NULL;
-	int	 status, rc;
+	int	 rc;
 
 	xasprintf(&path, "/api/v1/reports/%s/%s%s%s", k, p, r ? "?region=" : "",
 	    r ? r : "");
-	if (fetch(cl, "GET", path, NULL, NULL, 0, &status, out) == -1)
-		rc = EXIT_UNAVAIL;
-	else if ((rc = fetch_exit_code(status)) != EXIT_OK)
-		fprintf(stderr, "nadzor: report %s %s: %s\n", kind, period,
-		    fetch_error_text(out));
+	rc = fetch_ok(cl, "GET", path, NULL, out, 0, "report %s %s", kind,
+	    period);
 	free(path);
 	free(k);
 	free(p);
@@ -207,7 +208,7 @@ report_fetch(struct client *cl, const char *kind, const char *period,
 }
 
 /* Write the fetched document in the format asked for. */
-int
+static int
 report_write(FILE *f, struct evbuffer *body, const char *format,
     const char *lang)
 {
@@ -234,6 +235,126 @@ fail:
 		xmlFreeDoc(doc);
 	free(dir);
 	return rc;
+}
+
+/* The report rendered in memory, so that nothing is written of one that
+ * cannot be made. */
+int
+report_render(struct evbuffer *report, const char *format, const char *lang,
+    char **out, size_t *len)
+{
+	FILE	*mem;
+	int	 rc;
+
+	*out = NULL;
+	*len = 0;
+	if ((mem = open_memstream(out, len)) == NULL)
+		fatal("open_memstream");
+	rc = report_write(mem, report, format, lang);
+	if (fclose(mem) == EOF || rc == -1) {
+		fprintf(stderr, "nadzor: cannot render the report\n");
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* len bytes to f, flushed: 0, or -1 with errno set. */
+static int
+write_all(FILE *f, const void *b, size_t len)
+{
+	if (fwrite(b, 1, len, f) != len || fflush(f) == EOF)
+		return -1;
+	return 0;
+}
+
+/* A file that is not a regular one (a FIFO, /dev/stdout) has no contents
+ * to spoil: written in place.  0, or -1 with errno set. */
+static int
+write_in_place(const char *path, const void *b, size_t len)
+{
+	FILE	*f;
+	int	 rc, saved;
+
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	rc = write_all(f, b, len);
+	saved = errno;
+	if (fclose(f) == EOF && rc == 0)
+		return -1;
+	errno = saved;
+	return rc;
+}
+
+/* Write path.tmp (with the mode of the file it replaces, if any), make it
+ * durable, then rename it over path: path is the old file or the new, never
+ * half of one.  0, or -1 with errno set and path.tmp gone. */
+static int
+write_replace(const char *path, const struct stat *old, const void *b,
+    size_t len)
+{
+	FILE	*f = NULL;
+	char	*tmp;
+	int	 fd, closed, saved;
+
+	xasprintf(&tmp, "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0666)) == -1) {
+		free(tmp);
+		return -1;
+	}
+	if (old != NULL && fchmod(fd, old->st_mode & 07777) == -1)
+		goto fail;
+	if ((f = fdopen(fd, "w")) == NULL)
+		goto fail;
+	fd = -1;		/* f closes it */
+	if (write_all(f, b, len) == -1 || fsync(fileno(f)) == -1)
+		goto fail;
+	closed = fclose(f);
+	f = NULL;
+	if (closed == EOF || rename(tmp, path) == -1)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	saved = errno;
+	if (f != NULL)
+		fclose(f);
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return -1;
+}
+
+/* The rendered report to FILE or stdout, whole or not at all. */
+int
+report_output(const char *output, const void *b, size_t len)
+{
+	struct stat	 st;
+	char		*real = NULL;
+	const char	*path = output;
+	int		 rc, exists;
+
+	if (output == NULL)
+		rc = write_all(stdout, b, len);
+	else {
+		/* Through a link, the file it names is the one replaced. */
+		if ((real = realpath(output, NULL)) != NULL)
+			path = real;
+		exists = stat(path, &st) == 0;
+		if (exists && !S_ISREG(st.st_mode))
+			rc = write_in_place(path, b, len);
+		else
+			rc = write_replace(path, exists ? &st : NULL, b, len);
+	}
+	if (rc == -1)
+		fprintf(stderr, "nadzor: %s: cannot write: %s\n",
+		    output ? output : "standard output", strerror(errno));
+	free(real);
+	return rc == -1 ? EXIT_REFUSED : EXIT_OK;
 }
 
 /* 1 if s is one of the words of the space-separated list. */
@@ -291,7 +412,8 @@ cmd_report(struct client *cl, int argc, char **argv)
 	struct report_req rq;
 	const char	*region = NULL, *format = "xml", *lang = "ru";
 	const char	*output = NULL, *reason = NULL;
-	FILE		*f = stdout;
+	char		*out = NULL;
+	size_t		 len;
 	int		 ch, rc, submit = 0;
 
 	if (argc > 1 && strcmp(argv[1], "submitted") == 0) {
@@ -324,19 +446,14 @@ cmd_report(struct client *cl, int argc, char **argv)
 		rc = report_submit(cl, &rq, body);
 		goto done;
 	}
-	if (output != NULL && (f = fopen(output, "w")) == NULL) {
-		fprintf(stderr, "nadzor: %s: cannot write\n", output);
+	/* Rendered whole before FILE is touched: a report that cannot be
+	 * made leaves the one there was. */
+	if (report_render(body, format, lang, &out, &len) == -1)
 		rc = EXIT_REFUSED;
-		goto done;
-	}
-	/* The file is closed whether or not the report could be written. */
-	if (report_write(f, body, format, lang) == -1)
-		rc = EXIT_REFUSED;
-	if (f == stdout ? fflush(f) == EOF : fclose(f) == EOF)
-		rc = EXIT_REFUSED;
-	if (rc != EXIT_OK)
-		fprintf(stderr, "nadzor: cannot write the report\n");
+	else
+		rc = report_output(output, out, len);
 done:
+	free(out);
 	evbuffer_free(body);
 	return rc;
 }

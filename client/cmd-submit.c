@@ -62,24 +62,20 @@ submit_report(const char *path, struct evbuffer *b)
 static int
 submit_one(struct client *cl, const char *path)
 {
+	struct fetch_body body = { "application/xml", NULL, 0 };
 	struct evbuffer	*out;
-	char		*body;
-	size_t		 len;
-	int		 status, rc;
+	char		*text;
+	int		 rc;
 
-	if ((body = slurp(path, &len)) == NULL)
+	if ((text = slurp(path, &body.len)) == NULL)
 		return EXIT_REFUSED;
+	body.p = text;
 	out = evbuffer_new();
-	if (fetch(cl, "POST", "/api/v1/records", "application/xml", body, len,
-	    &status, out) == -1)
-		rc = EXIT_UNAVAIL;
-	else if ((rc = fetch_exit_code(status)) == EXIT_OK)
+	if ((rc = fetch_ok(cl, "POST", "/api/v1/records", &body, out,
+	    FETCH_STATUS, "%s", path)) == EXIT_OK)
 		submit_report(path, out);
-	else
-		fprintf(stderr, "nadzor: %s: refused (%d): %s\n", path, status,
-		    fetch_error_text(out));
 	evbuffer_free(out);
-	free(body);
+	free(text);
 	return rc;
 }
 

@@ -17,9 +17,10 @@ cmd_waive(struct client *cl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct evbuffer	*out;
+	struct fetch_body body = { "text/plain; charset=utf-8", NULL, 0 };
 	const char	*reason = NULL;
 	char		*path;
-	int		 ch, status, rc;
+	int		 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'r')
@@ -30,15 +31,12 @@ cmd_waive(struct client *cl, int argc, char **argv)
 	    strspn(argv[optind], "0123456789") != strlen(argv[optind]))
 		return cmd_usage("waive", 0);
 	xasprintf(&path, "/api/v1/obligations/%s/waive", argv[optind]);
+	body.p = reason;
+	body.len = strlen(reason);
 	out = evbuffer_new();
-	if (fetch(cl, "POST", path, "text/plain; charset=utf-8", reason,
-	    strlen(reason), &status, out) == -1)
-		rc = EXIT_UNAVAIL;
-	else if ((rc = fetch_exit_code(status)) == EXIT_OK)
+	if ((rc = fetch_ok(cl, "POST", path, &body, out, 0, "waive %s",
+	    argv[optind])) == EXIT_OK)
 		printf("obligation %s waived\n", argv[optind]);
-	else
-		fprintf(stderr, "nadzor: waive %s: %s\n", argv[optind],
-		    fetch_error_text(out));
 	evbuffer_free(out);
 	free(path);
 	return rc;

@@ -1,4 +1,6 @@
 /* cmd-watch.c - nadzor watch: the caller's alerts as they happen, on the desktop */
+#include <sys/queue.h>
+
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "i18n.h"
 #include "log.h"
 #include "notify.h"
 
@@ -50,6 +53,7 @@ struct watch {
 	struct event			*sigint, *sigterm;
 	struct sse			 sse;
 	struct evbuffer			*errbody;	/* a refusal's words */
+	struct evkeyvalq		 headers;	/* every attempt's */
 	char				 host[256], prefix[256];
 	int				 port;
 	char				 last_id[32];	/* sent as Last-Event-ID */
@@ -327,13 +331,28 @@ watch_done_cb(struct evhttp_request *req, void *arg)
 	watch_retry(w, what);
 }
 
+/* The headers of every attempt, made once: only Last-Event-ID changes. */
+static void
+watch_headers(struct watch *w)
+{
+	char	*host;
+
+	TAILQ_INIT(&w->headers);
+	xasprintf(&host, "%s:%d", w->host, w->port);
+	fetch_headers(w->cl, &w->headers, host);
+	free(host);
+	evhttp_add_header(&w->headers, "Accept", "text/event-stream");
+	evhttp_add_header(&w->headers, "Cache-Control", "no-cache");
+}
+
 /* Open the stream, resuming after the last event seen. */
 static void
 watch_connect(struct watch *w)
 {
 	struct evhttp_request	*req;
 	struct evkeyvalq	*h;
-	char			 auth[512], uri[512];
+	struct evkeyval		*kv;
+	char			 uri[512];
 
 	if (w->evcon != NULL)
 		evhttp_connection_free(w->evcon);
@@ -349,15 +368,8 @@ watch_connect(struct watch *w)
 	evhttp_request_set_chunked_cb(req, watch_chunk_cb);
 	evhttp_request_set_error_cb(req, watch_error_cb);
 	h = evhttp_request_get_output_headers(req);
-	snprintf(auth, sizeof auth, "%s:%d", w->host, w->port);
-	evhttp_add_header(h, "Host", auth);
-	evhttp_add_header(h, "User-Agent", "nadzor");
-	evhttp_add_header(h, "Accept", "text/event-stream");
-	evhttp_add_header(h, "Cache-Control", "no-cache");
-	if (w->cl->token != NULL) {
-		snprintf(auth, sizeof auth, "Bearer %s", w->cl->token);
-		evhttp_add_header(h, "Authorization", auth);
-	}
+	TAILQ_FOREACH(kv, &w->headers, next)
+		evhttp_add_header(h, kv->key, kv->value);
 	if (w->last_id[0] != '\0')
 		evhttp_add_header(h, "Last-Event-ID", w->last_id);
 	snprintf(uri, sizeof uri, "%s/api/v1/events", w->prefix);
@@ -388,7 +400,7 @@ watch_signal_cb(evutil_socket_t sig, short ev, void *arg)
 
 /* --lang, --no-notify, --once N; -1 on a usage error. */
 static int
-watch_args(int argc, char **argv, int *lang, int *desktop, long *once)
+watch_args(int argc, char **argv, const char **lang, int *desktop, long *once)
 {
 	static const struct option opts[] = {
 		{ "lang", required_argument, NULL, 'l' },
@@ -400,7 +412,7 @@ watch_args(int argc, char **argv, int *lang, int *desktop, long *once)
 	int	 ch;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 'l' && (*lang = notify_lang(optarg)) == -1)
+		if (ch == 'l' && !i18n_known(*lang = optarg))
 			return -1;
 		else if (ch == 'n')
 			*desktop = 0;
@@ -418,7 +430,8 @@ int
 cmd_watch(struct client *cl, int argc, char **argv)
 {
 	struct watch	 w;
-	int		 lang = 0, desktop = 1;
+	const char	*lang = "ru";
+	int		 desktop = 1;
 
 	memset(&w, 0, sizeof w);
 	w.cl = cl;
@@ -441,7 +454,9 @@ cmd_watch(struct client *cl, int argc, char **argv)
 	w.sigterm = evsignal_new(w.base, SIGTERM, watch_signal_cb, &w);
 	evsignal_add(w.sigint, NULL);
 	evsignal_add(w.sigterm, NULL);
+	i18n_use(lang);		/* before the thread: it only reads them */
 	w.notifier = notifier_start(cl, lang, desktop);
+	watch_headers(&w);
 	watch_connect(&w);
 	event_base_dispatch(w.base);
 	if (w.evcon != NULL)
@@ -451,6 +466,7 @@ cmd_watch(struct client *cl, int argc, char **argv)
 	event_free(w.sigint);
 	event_free(w.sigterm);
 	evbuffer_free(w.errbody);
+	evhttp_clear_headers(&w.headers);
 	event_base_free(w.base);
 	free(w.sse.line.p);
 	free(w.sse.data.p);

@@ -1,4 +1,5 @@
 /* fetch.c - one blocking HTTP request to the daemon, with libevent's client */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,32 +63,34 @@ fetch_url(const char *url, char *host, size_t hlen, int *port, char *prefix,
 	return 0;
 }
 
-/* Headers every request carries. */
-static void
-fetch_headers(struct client *cl, struct evhttp_request *req, const char *host,
-    const char *ctype)
+/* Headers every request carries, the event stream's too. */
+void
+fetch_headers(struct client *cl, struct evkeyvalq *h, const char *host)
 {
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-	char			 auth[512];
+	char	*auth;
 
 	evhttp_add_header(h, "Host", host);
 	evhttp_add_header(h, "User-Agent", "nadzor");
-	evhttp_add_header(h, "Connection", "close");
 	if (cl->token != NULL) {
-		snprintf(auth, sizeof auth, "Bearer %s", cl->token);
+		xasprintf(&auth, "Bearer %s", cl->token);
 		evhttp_add_header(h, "Authorization", auth);
+		free(auth);
 	}
-	if (ctype != NULL)
-		evhttp_add_header(h, "Content-Type", ctype);
 }
 
-int
+/*
+ * One HTTP request to the daemon: body may be NULL.  The answer's status
+ * goes in *status and its body in out.  0 if an answer came, -1 (and a
+ * message on stderr) if the daemon could not be reached.
+ */
+static int
 fetch(struct client *cl, const char *method, const char *path,
     const char *ctype, const void *body, size_t len, int *status,
     struct evbuffer *out)
 {
 	struct evhttp_connection	*evcon = NULL;
 	struct evhttp_request		*req;
+	struct evkeyvalq		*h;
 	struct fetch_state		 f;
 	char				 host[256], prefix[256], *uri = NULL;
 	int				 port, rc = -1;
@@ -105,7 +108,11 @@ fetch(struct client *cl, const char *method, const char *path,
 		fatalx("cannot set up an HTTP connection");
 	evhttp_connection_set_timeout(evcon, FETCH_TIMEOUT);
 	req = evhttp_request_new(fetch_cb, &f);
-	fetch_headers(cl, req, host, ctype);
+	h = evhttp_request_get_output_headers(req);
+	fetch_headers(cl, h, host);
+	evhttp_add_header(h, "Connection", "close");
+	if (ctype != NULL)
+		evhttp_add_header(h, "Content-Type", ctype);
 	if (body != NULL)
 		evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	xasprintf(&uri, "%s%s", prefix, path);
@@ -174,19 +181,57 @@ fetch_error_text(struct evbuffer *b)
 	return msg;
 }
 
-json_t *
-fetch_json(struct client *cl, const char *path, int *rc)
+/* "nadzor: WHAT: why" on stderr, in one write: the notifier's thread may
+ * be writing there too. */
+static void
+fetch_say(const char *what, int status, int flags, struct evbuffer *out)
+{
+	char	 refused[32] = "";
+
+	if (flags & FETCH_STATUS)
+		snprintf(refused, sizeof refused, "refused (%d): ", status);
+	fprintf(stderr, "nadzor: %s%s%s%s\n", what ? what : "", what ? ": " : "",
+	    refused, fetch_error_text(out));
+}
+
+/* One request that must succeed, a refusal said in the caller's words. */
+int
+fetch_ok(struct client *cl, const char *method, const char *path,
+    const struct fetch_body *body, struct evbuffer *out, int flags,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*what = NULL;
+	int	 status, rc;
+
+	if (fetch(cl, method, path, body ? body->ctype : NULL,
+	    body ? body->p : NULL, body ? body->len : 0, &status, out) == -1)
+		return EXIT_UNAVAIL;
+	rc = fetch_exit_code(status);
+	if (rc == EXIT_OK || (rc == EXIT_NOTFOUND && (flags & FETCH_OWN_404)))
+		return rc;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		if (vasprintf(&what, fmt, ap) == -1)
+			fatal("vasprintf");
+		va_end(ap);
+	}
+	fetch_say(what, status, flags, out);
+	free(what);
+	return rc;
+}
+
+/* GET a JSON answer. */
+int
+fetch_json(struct client *cl, const char *path, json_t **j)
 {
 	struct evbuffer	*out = evbuffer_new();
-	json_t		*j = NULL;
-	int		 status;
+	int		 rc;
 
-	if (fetch(cl, "GET", path, NULL, NULL, 0, &status, out) == -1)
-		*rc = EXIT_UNAVAIL;
-	else if ((*rc = fetch_exit_code(status)) != EXIT_OK)
-		fprintf(stderr, "nadzor: %s\n", fetch_error_text(out));
-	else if ((j = json_answer(out)) == NULL)
-		*rc = EXIT_UNAVAIL;
+	*j = NULL;
+	if ((rc = fetch_ok(cl, "GET", path, NULL, out, 0, NULL)) == EXIT_OK &&
+	    (*j = json_answer(out)) == NULL)
+		rc = EXIT_UNAVAIL;
 	evbuffer_free(out);
-	return j;
+	return rc;
 }

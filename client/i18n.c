@@ -1,4 +1,4 @@
-/* i18n.c - the words of the analyses from gettext catalogues, by label id */
+/* i18n.c - the words of the analyses and alerts from gettext catalogues, by label id */
 #include <libgen.h>
 #include <libintl.h>
 #include <limits.h>
@@ -11,7 +11,8 @@
 #include "i18n.h"
 #include "log.h"
 
-#define DOMAIN	"nadzor"
+#define DOMAIN		"nadzor"
+#define FILL_RESERVE	24	/* bytes: a long long's digits and sign */
 
 /* Where the build put the catalogues (the Makefile says). */
 #ifndef NADZOR_LOCALEDIR
@@ -99,4 +100,29 @@ const char *
 i18n_label(const char *id)
 {
 	return *id == '\0' ? id : dgettext(DOMAIN, id);
+}
+
+/* A catalogue's words with {n} and {m} filled in: a translation is never a
+ * printf format, so a stray '%' in one can do no harm.  Words too long for
+ * buf are cut at a character. */
+void
+i18n_fill(const char *tpl, long long n, long long m, char *buf, size_t len)
+{
+	size_t	 o = 0;
+
+	if (len == 0)
+		return;
+	/* A character's trailing bytes may use the reserve (room for a
+	 * number), never past it. */
+	for (; *tpl != '\0' && (o + FILL_RESERVE < len ||
+	    (((unsigned char)*tpl & 0xc0) == 0x80 && o + 1 < len)); tpl++) {
+		if (tpl[0] == '{' && (tpl[1] == 'n' || tpl[1] == 'm') &&
+		    tpl[2] == '}') {
+			o += (size_t)snprintf(buf + o, len - o, "%lld",
+			    tpl[1] == 'n' ? n : m);
+			tpl += 2;
+		} else
+			buf[o++] = *tpl;
+	}
+	buf[o] = '\0';
 }

@@ -17,6 +17,7 @@
 #include <libnotify/notify.h>
 
 #include "client.h"
+#include "i18n.h"
 #include "log.h"
 #include "notify.h"
 #include "record.h"
@@ -28,35 +29,11 @@
 
 enum kind { K_WARNING, K_BREACH, K_ESCALATION };
 
-/* The words of one language.  gettext catalogues are a later issue; until
- * then every string a person reads is here, in one table. */
-struct lang {
-	const char	*code;
-	const char	*summary[3];	/* by kind, before the rule's title */
-	const char	*record, *period, *region, *facility, *due;
-	const char	*left, *overdue;	/* time left, overdue by */
-	const char	*day, *hour, *min;	/* units of those */
-	const char	*alert;		/* before the alert's number */
-	const char	*ack;		/* the action's label */
-};
-
-static const struct lang langs[] = {
-	{ "ru",
-	  { "Срок истекает: ", "Нарушен срок: ", "Эскалация: " },
-	  "Запись", "Период", "Регион", "Учреждение", "Срок",
-	  "Осталось", "Просрочено на", "дн", "ч", "мин",
-	  "Оповещение № ", "Подтвердить" },
-	{ "kk",
-	  { "Мерзімі аяқталып келеді: ", "Мерзімі бұзылды: ",
-	    "Басшылыққа жеткізілді: " },
-	  "Жазба", "Кезең", "Өңір", "Мекеме", "Мерзімі",
-	  "Қалған уақыт", "Кешігу", "күн", "сағ", "мин",
-	  "Хабарлама № ", "Растау" },
-	{ "en",
-	  { "Deadline approaching: ", "Deadline breached: ", "Escalated: " },
-	  "Record", "Period", "Region", "Facility", "Due",
-	  "Time left", "Overdue by", "d", "h", "min",
-	  "Alert #", "Acknowledge" },
+/* The catalogue's ids of a summary's first words, by kind.  Every word a
+ * person reads is in the gettext catalogues (reports/po), as the reports'
+ * are; the language is taken once, before the thread starts. */
+static const char *const summary_ids[] = {
+	"alert.warning", "alert.breach", "alert.escalation"
 };
 
 /* One queued alert: it stays at the head until shown or printed. */
@@ -64,12 +41,11 @@ struct pending {
 	struct pending	*next;
 	json_t		*alert;
 	int		 tries;
-	char		 due[40];	/* the duty's due time, once learnt */
 };
 
 struct notifier {
 	struct client		*cl;
-	const struct lang	*lang;
+	const char		*lang;		/* ru, kk or en */
 	pthread_t		 thread;
 	int			 wake[2];	/* a byte per post wakes the thread */
 
@@ -110,17 +86,6 @@ struct text {
 	char		*line[LINES_MAX + 1];	/* and a NULL for g_strjoinv */
 	int		 n;
 };
-
-int
-notify_lang(const char *code)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof langs / sizeof langs[0]; i++)
-		if (strcmp(langs[i].code, code) == 0)
-			return (int)i;
-	return -1;
-}
 
 /* A field from outside made safe to show: valid UTF-8, no control or
  * bidirectional-override characters (they could fake lines or reorder what
@@ -167,70 +132,87 @@ text_add(struct text *t, const char *label, const char *value, int markup)
 
 /* "Осталось: 1 ч 05 мин" or "Просрочено на: 2 дн 03 ч", from now. */
 static void
-text_left(struct text *t, const struct lang *L, const char *due)
+text_left(struct text *t, const char *due)
 {
 	int64_t		 at;
 	long long	 d;
-	char		 buf[64];
-	const char	*label = L->left;
+	char		 buf[128];
+	const char	*label = i18n_label("alert.left");
 
 	if (rfc3339_parse(due, &at, NULL) == -1)
 		return;
 	d = (long long)(at - time(NULL));
 	if (d < 0) {
-		label = L->overdue;
+		label = i18n_label("alert.overdue");
 		d = -d;
 	}
 	if (d >= 86400)
-		snprintf(buf, sizeof buf, "%lld %s %02lld %s", d / 86400, L->day,
-		    d / 3600 % 24, L->hour);
+		snprintf(buf, sizeof buf, "%lld %s %02lld %s", d / 86400,
+		    i18n_label("alert.unit-day"), d / 3600 % 24,
+		    i18n_label("alert.unit-hour"));
 	else
-		snprintf(buf, sizeof buf, "%lld %s %02lld %s", d / 3600, L->hour,
-		    d / 60 % 60, L->min);
+		snprintf(buf, sizeof buf, "%lld %s %02lld %s", d / 3600,
+		    i18n_label("alert.unit-hour"), d / 60 % 60,
+		    i18n_label("alert.unit-min"));
 	text_add(t, label, buf, 0);
 }
 
 /* The rule's title in the language, else in any language the alert has. */
 static const char *
-text_title(json_t *a, const struct lang *L)
+text_title(json_t *a, const char *lang)
 {
 	char		 key[16];
 	const char	*keys[] = { key, "title_ru", "title_en", "title_kk",
 			    "rule" };
 	size_t		 i;
 
-	snprintf(key, sizeof key, "title_%s", L->code);
+	snprintf(key, sizeof key, "title_%s", lang);
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (*json_s(a, keys[i]) != '\0')
 			return json_s(a, keys[i]);
 	return "?";
 }
 
-/* An alert in words, in the notifier's language; due is the duty's. */
-static void
-text_build(struct text *t, json_t *a, const char *due, const struct lang *L,
-    int markup)
+/* The duty's due time, "" if unknown.  An alert's own "due" is when the
+ * alert itself fell due (a warning's is before the duty's, an
+ * escalation's after): only a breach's is the duty's too. */
+static const char *
+text_due(json_t *a)
 {
-	const char	*kind = json_s(a, "kind");
-	char		 when[64], no[32], *title;
+	const char *d = json_s(a, "obligation_due");
+
+	if (*d == '\0' && strcmp(json_s(a, "kind"), "breach") == 0)
+		d = json_s(a, "due");
+	return d;
+}
+
+/* An alert in words, in the language taken. */
+static void
+text_build(struct text *t, json_t *a, const char *lang, int markup)
+{
+	const char	*kind = json_s(a, "kind"), *due = text_due(a);
+	char		 when[64], no[128], *title;
 
 	memset(t, 0, sizeof *t);
 	t->kind = strcmp(kind, "breach") == 0 ? K_BREACH :
 	    strcmp(kind, "escalation") == 0 ? K_ESCALATION : K_WARNING;
-	title = text_clean(text_title(a, L), FIELD_MAX);
-	t->summary = g_strconcat(L->summary[t->kind], title, NULL);
+	title = text_clean(text_title(a, lang), FIELD_MAX);
+	t->summary = g_strdup_printf("%s: %s",
+	    i18n_label(summary_ids[t->kind]), title);
 	g_free(title);
-	text_add(t, L->record, json_s(a, "record"), markup);
-	text_add(t, L->period, json_s(a, "period"), markup);
-	text_add(t, L->facility, json_s(a, "facility"), markup);
-	text_add(t, L->region, json_s(a, "region"), markup);
+	text_add(t, i18n_label("alert.record"), json_s(a, "record"), markup);
+	text_add(t, i18n_label("alert.period"), json_s(a, "period"), markup);
+	text_add(t, i18n_label("alert.facility"), json_s(a, "facility"),
+	    markup);
+	text_add(t, i18n_label("alert.region"), json_s(a, "region"), markup);
 	if (*due != '\0') {
 		local_time(due, when, sizeof when);
-		text_add(t, L->due, when, markup);
-		text_left(t, L, due);
+		text_add(t, i18n_label("alert.due"), when, markup);
+		text_left(t, due);
 	}
-	snprintf(no, sizeof no, "%s%lld", L->alert,
-	    (long long)json_integer_value(json_object_get(a, "id")));
+	i18n_fill(i18n_label("alert.number"),
+	    (long long)json_integer_value(json_object_get(a, "id")), 0, no,
+	    sizeof no);
 	if (t->n < LINES_MAX)
 		t->line[t->n++] = g_strdup(no);
 }
@@ -253,27 +235,15 @@ text_join(struct text *t, const char *sep)
 	return g_strjoinv(sep, t->line);
 }
 
-/* The duty's due time: an alert's own "due" is when the alert itself fell
- * due (a warning's is before the duty's, an escalation's after). */
-static const char *
-pending_due(struct pending *p)
-{
-	const char *d = json_s(p->alert, "obligation_due");
-
-	if (p->due[0] != '\0')
-		return p->due;
-	return *d != '\0' ? d : json_s(p->alert, "due");
-}
-
 /* One alert as one line on stdout (no desktop); the caller holds out, so
  * lines from the thread and from notifier_stop never interleave. */
 static void
-print_alert(const struct lang *L, json_t *a, const char *due)
+print_alert(const char *lang, json_t *a)
 {
 	struct text	 t;
 	char		*body;
 
-	text_build(&t, a, due, L, 0);
+	text_build(&t, a, lang, 0);
 	body = text_join(&t, "; ");
 	printf("%s — %s\n", t.summary, body);
 	fflush(stdout);
@@ -287,7 +257,7 @@ notifier_print(struct notifier *n, struct pending *p)
 {
 	pthread_mutex_lock(&n->out);
 	if (!n->abandoned)
-		print_alert(n->lang, p->alert, pending_due(p));
+		print_alert(n->lang, p->alert);
 	pthread_mutex_unlock(&n->out);
 }
 
@@ -303,25 +273,20 @@ notifier_fallback(struct notifier *n, const char *why)
 }
 
 /* The Acknowledge button: tell the daemon.  This runs on the notifier's
- * thread; fetch() blocks, but on an event base of its own. */
+ * thread; fetch_ok() blocks, but on an event base of its own. */
 static void
 notifier_ack(NotifyNotification *nn, char *action, gpointer arg)
 {
 	struct ack	*k = arg;
 	struct evbuffer	*out = evbuffer_new();
 	char		 path[64];
-	int		 status;
 
 	(void)nn;
 	(void)action;
 	snprintf(path, sizeof path, "/api/v1/alerts/%lld/ack", k->id);
-	if (fetch(k->n->cl, "POST", path, NULL, NULL, 0, &status, out) == 0) {
-		if (status == 200)
-			fprintf(stderr, "nadzor: alert %lld acknowledged\n", k->id);
-		else
-			fprintf(stderr, "nadzor: alert %lld not acknowledged: the "
-			    "daemon answered %d\n", k->id, status);
-	}
+	if (fetch_ok(k->n->cl, "POST", path, NULL, out, FETCH_STATUS,
+	    "alert %lld not acknowledged", k->id) == EXIT_OK)
+		fprintf(stderr, "nadzor: alert %lld acknowledged\n", k->id);
 	evbuffer_free(out);
 }
 
@@ -347,7 +312,7 @@ notifier_show(struct notifier *n, struct pending *p, GError **err)
 	char			*body;
 	gboolean		 ok;
 
-	text_build(&t, a, pending_due(p), n->lang, n->markup);
+	text_build(&t, a, n->lang, n->markup);
 	body = text_join(&t, "\n");
 	nn = notify_notification_new(t.summary, body, t.kind == K_WARNING ?
 	    "dialog-warning" : "dialog-error");
@@ -357,7 +322,7 @@ notifier_show(struct notifier *n, struct pending *p, GError **err)
 		k = g_new(struct ack, 1);
 		k->n = n;
 		k->id = (long long)json_integer_value(json_object_get(a, "id"));
-		notify_notification_add_action(nn, "ack", n->lang->ack,
+		notify_notification_add_action(nn, "ack", i18n_label("alert.ack"),
 		    notifier_ack, k, g_free);
 	}
 	if ((ok = notify_notification_show(nn, err)) && n->actions) {
@@ -385,40 +350,12 @@ error_is_final(const GError *e)
 	return e->domain == G_IO_ERROR;
 }
 
-/* Learn the duty's due time, when the alert does not carry it and its own
- * is another (not a breach's): a blocking GET, but on this thread. */
-static void
-notifier_learn_due(struct notifier *n, struct pending *p)
-{
-	struct evbuffer	*out;
-	json_t		*o = NULL;
-	long long	 id;
-	char		 path[64];
-	int		 status;
-
-	if (p->due[0] != '\0' || *json_s(p->alert, "obligation_due") != '\0' ||
-	    strcmp(json_s(p->alert, "kind"), "breach") == 0 ||
-	    (id = json_integer_value(json_object_get(p->alert, "obligation"))) <= 0)
-		return;
-	out = evbuffer_new();
-	snprintf(path, sizeof path, "/api/v1/obligations/%lld", id);
-	if (fetch(n->cl, "GET", path, NULL, NULL, 0, &status, out) == 0 &&
-	    status == 200 && (o = json_answer(out)) != NULL) {
-		pthread_mutex_lock(&n->lock);	/* notifier_stop may print it */
-		snprintf(p->due, sizeof p->due, "%s", json_s(o, "due"));
-		pthread_mutex_unlock(&n->lock);
-	}
-	json_decref(o);
-	evbuffer_free(out);
-}
-
 /* Show or print one alert: 0 done, -1 try again later (it stays queued). */
 static int
 notifier_deliver(struct notifier *n, struct pending *p)
 {
 	GError *err = NULL;
 
-	notifier_learn_due(n, p);
 	if (n->desktop && notifier_show(n, p, &err))
 		return 0;
 	if (err != NULL) {
@@ -613,14 +550,14 @@ notifier_main(void *arg)
 }
 
 struct notifier *
-notifier_start(struct client *cl, int lang, int desktop)
+notifier_start(struct client *cl, const char *lang, int desktop)
 {
 	struct notifier		*n = xcalloc(1, sizeof *n);
 	pthread_condattr_t	 ca;
 	sigset_t		 all, old;
 
 	n->cl = cl;
-	n->lang = &langs[lang < 0 ? 0 : lang];
+	n->lang = lang;
 	n->desktop = desktop;
 	n->tail = &n->head;
 	if (pipe2(n->wake, O_NONBLOCK | O_CLOEXEC) == -1)
@@ -669,7 +606,6 @@ static int
 notifier_abandon(struct notifier *n)
 {
 	struct pending	*p, **v;
-	char		(*due)[40];
 	size_t		 i, count = 0;
 
 	pthread_mutex_lock(&n->out);
@@ -683,21 +619,17 @@ notifier_abandon(struct notifier *n)
 	for (p = n->head; p != NULL; p = p->next)
 		count++;
 	v = xcalloc(count + 1, sizeof *v);
-	due = xcalloc(count + 1, sizeof *due);
-	for (p = n->head, i = 0; p != NULL; p = p->next, i++) {
+	for (p = n->head, i = 0; p != NULL; p = p->next, i++)
 		v[i] = p;
-		snprintf(due[i], sizeof due[i], "%s", pending_due(p));
-	}
 	pthread_mutex_unlock(&n->lock);
 	for (i = 0; i < count; i++)
-		print_alert(n->lang, v[i]->alert, due[i]);
+		print_alert(n->lang, v[i]->alert);
 	pthread_mutex_unlock(&n->out);
 	if (count > 0)
 		fprintf(stderr, "nadzor: the notification service does not "
 		    "answer; %zu alert%s printed here\n", count,
 		    count == 1 ? "" : "s");
 	free(v);
-	free(due);
 	return -1;
 }
 

@@ -1,4 +1,5 @@
 /* report-pdf.c - an analysis as an A4 PDF, drawn with cairo and pango */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,15 @@
 #define SMALL_PT	7.5
 #define PAD		2.5	/* inside a table cell */
 #define COLS		6	/* figure, region, current, АППГ, change, % */
-#define CELL_MAX	32	/* a change or percentage, signed */
+#define LABEL_LINES	3	/* of a figure's label; a value has one */
+#define PARA_LINES	4	/* of a paragraph (a title, a line of the title
+				 * block): the daemon's values may be long */
 #define CHART_ROW	22.0	/* a region's two bars and the gap after */
+#define CHART_ROW_MIN	10.0	/* as close as rows are drawn: more regions
+				 * than fit a page so are left to the table */
 #define CHART_LABEL	60.0	/* the region codes before the bars */
+#define CHART_VALUE	30.0	/* a value after its bar */
+#define CHART_BAR	(WIDTH - CHART_LABEL - CHART_VALUE - 3)	/* longest */
 
 /* Widths of the columns after the figure's, which takes the rest. */
 static const double col_w[COLS] = { 0, 46, 58, 58, 64, 64 };
@@ -69,10 +76,14 @@ struct bars {
 	double		 max;
 };
 
-/* Set the layout to text, wrapped at width; its height in points. */
+/*
+ * Set the layout to text, wrapped at width into at most lines lines (0: as
+ * many as it takes), cut with an ellipsis beyond: a value from the daemon
+ * may be of any length, and must stay in its cell.  Its height in points.
+ */
 static double
 text_set(struct pdf *p, const char *text, double pt, int bold, double width,
-    PangoAlignment align)
+    PangoAlignment align, int lines)
 {
 	PangoFontDescription	*fd = pango_font_description_from_string(FONT);
 	int			 h;
@@ -84,6 +95,11 @@ text_set(struct pdf *p, const char *text, double pt, int bold, double width,
 	pango_font_description_free(fd);
 	pango_layout_set_width(p->lay, (int)(width * PANGO_SCALE));
 	pango_layout_set_wrap(p->lay, PANGO_WRAP_WORD_CHAR);
+	/* A line break in a value is drawn as a mark: the line count holds. */
+	pango_layout_set_single_paragraph_mode(p->lay, lines > 0);
+	pango_layout_set_ellipsize(p->lay, lines > 0 ? PANGO_ELLIPSIZE_END :
+	    PANGO_ELLIPSIZE_NONE);
+	pango_layout_set_height(p->lay, lines > 0 ? -lines : -1);
 	pango_layout_set_alignment(p->lay, align);
 	pango_layout_set_text(p->lay, text, -1);
 	pango_layout_get_size(p->lay, NULL, &h);
@@ -109,37 +125,26 @@ box(struct pdf *p, double x, double y, double w, double h,
 	cairo_fill(p->cr);
 }
 
-/* The catalogue's "page {n} of {m}" filled in: its words are never a
- * printf format.  A template too long for buf is cut at a character. */
-static void
-page_words(const char *tpl, int n, int m, char *buf, size_t len)
-{
-	size_t	 o = 0;
-
-	/* A character's trailing bytes may use the reserve, never past it. */
-	for (; *tpl != '\0' && (o + 16 < len ||
-	    (((unsigned char)*tpl & 0xc0) == 0x80 && o + 1 < len)); tpl++) {
-		if (tpl[0] == '{' && (tpl[1] == 'n' || tpl[1] == 'm') &&
-		    tpl[2] == '}') {
-			o += (size_t)snprintf(buf + o, len - o, "%d",
-			    tpl[1] == 'n' ? n : m);
-			tpl += 2;
-		} else
-			buf[o++] = *tpl;
-	}
-	buf[o] = '\0';
-}
-
 /* The page's number at its foot. */
 static void
 page_foot(struct pdf *p)
 {
 	char	 words[256];
 
-	page_words(i18n_label("page.n-of-m"), p->page, p->pages, words,
+	i18n_fill(i18n_label("page.n-of-m"), p->page, p->pages, words,
 	    sizeof words);
-	text_set(p, words, SMALL_PT, 0, WIDTH, PANGO_ALIGN_CENTER);
+	text_set(p, words, SMALL_PT, 0, WIDTH, PANGO_ALIGN_CENTER, 1);
 	text_draw(p, MARGIN, PAGE_H - MARGIN, &grey);
+}
+
+/* End this page, begin the next. */
+static void
+page_new(struct pdf *p)
+{
+	page_foot(p);
+	cairo_show_page(p->cr);
+	p->page++;
+	p->y = MARGIN;
 }
 
 /* A new page when h points do not fit below y: 1 if one was begun. */
@@ -148,10 +153,7 @@ page_room(struct pdf *p, double h)
 {
 	if (p->y + h <= BOTTOM)
 		return 0;
-	page_foot(p);
-	cairo_show_page(p->cr);
-	p->page++;
-	p->y = MARGIN;
+	page_new(p);
 	return 1;
 }
 
@@ -159,7 +161,8 @@ page_room(struct pdf *p, double h)
 static void
 para(struct pdf *p, const char *text, double pt, int bold, double after)
 {
-	double	 h = text_set(p, text, pt, bold, WIDTH, PANGO_ALIGN_LEFT);
+	double	 h = text_set(p, text, pt, bold, WIDTH, PANGO_ALIGN_LEFT,
+		    PARA_LINES);
 
 	text_draw(p, MARGIN, p->y, &black);
 	p->y += h + after;
@@ -169,7 +172,7 @@ para(struct pdf *p, const char *text, double pt, int bold, double after)
 static double
 para_height(struct pdf *p, const char *text, double pt, int bold)
 {
-	return text_set(p, text, pt, bold, WIDTH, PANGO_ALIGN_LEFT);
+	return text_set(p, text, pt, bold, WIDTH, PANGO_ALIGN_LEFT, PARA_LINES);
 }
 
 /* The title block: what, which period against which, for whom, when. */
@@ -209,7 +212,8 @@ pdf_title(struct pdf *p)
 	p->y += 14;
 }
 
-/* Gather a region's incidents for the chart. */
+/* Gather a region's incidents for the chart; the longest bar is the
+ * largest finite value's (an infinite one is drawn as long as that). */
 static int
 bar_add(void *arg, const struct rdoc_fig *f)
 {
@@ -224,24 +228,30 @@ bar_add(void *arg, const struct rdoc_fig *f)
 	b->v[b->n].now = f->current;
 	b->v[b->n].then = f->previous;
 	b->n++;
-	if (now > b->max)
+	if (isfinite(now) && now > b->max)
 		b->max = now;
-	if (then > b->max)
+	if (isfinite(then) && then > b->max)
 		b->max = then;
 	return 0;
 }
 
-/* One bar from x, y, its length for value, and the value after it. */
+/* One bar from x, y, its length for value, and the value after it.  The
+ * length is kept between 0 and the longest (a value may be negative, or
+ * not a number, or infinite). */
 static void
 bar_draw(struct pdf *p, double x, double y, double h, const char *value,
     double max, const struct rgb *c)
 {
-	double	 w = strtod(value, NULL) / max * (WIDTH - CHART_LABEL - 30);
+	double	 w = strtod(value, NULL) / max * CHART_BAR;
 
-	box(p, x, y, w > 0 ? w : 0, h, c);
-	text_set(p, value, h < SMALL_PT ? h : SMALL_PT, 0, 30,
-	    PANGO_ALIGN_LEFT);
-	text_draw(p, x + (w > 0 ? w : 0) + 3, y, &black);
+	if (!(w > 0))
+		w = 0;
+	else if (w > CHART_BAR)
+		w = CHART_BAR;
+	box(p, x, y, w, h, c);
+	text_set(p, value, h < SMALL_PT ? h : SMALL_PT, 0, CHART_VALUE,
+	    PANGO_ALIGN_LEFT, 1);
+	text_draw(p, x + w + 3, y, &black);
 }
 
 /* The chart's key: this period dark, last year light. */
@@ -256,42 +266,82 @@ chart_key(struct pdf *p)
 
 	for (i = 0; i < 2; i++, x += 110) {
 		box(p, x, p->y + 1, 8, 8, c[i]);
-		text_set(p, period[i], SMALL_PT, 0, 90, PANGO_ALIGN_LEFT);
+		text_set(p, period[i], SMALL_PT, 0, 90, PANGO_ALIGN_LEFT, 1);
 		text_draw(p, x + 12, p->y, &black);
 	}
 	p->y += 14;
 }
 
+/* "Regions not shown: N" under a chart that had no room for them. */
+static void
+chart_more(struct pdf *p, size_t n)
+{
+	char	 words[256];
+
+	i18n_fill(i18n_label("chart.more"), (long long)n, 0, words,
+	    sizeof words);
+	para(p, words, SMALL_PT, 0, 0);
+}
+
+/*
+ * How many regions the chart draws, and how close: CHART_ROW apart, closer
+ * when that is too tall for a page (on a new page if it does not fit
+ * below what is drawn), never closer than CHART_ROW_MIN.  Beyond what a
+ * page holds so, the chart takes the rest of this page (a new one if less
+ * than half is left) and a line says how many regions it leaves to the
+ * by-region table.
+ */
+static size_t
+chart_rows(struct pdf *p, size_t n, double head, double *row)
+{
+	double	 page = BOTTOM - MARGIN - head, room;
+	size_t	 fit;
+
+	if (n * CHART_ROW_MIN <= page) {
+		*row = n * CHART_ROW <= page ? CHART_ROW : page / n;
+		page_room(p, head + n * *row);
+		return n;
+	}
+	if (BOTTOM - p->y - head < page / 2)
+		page_new(p);
+	*row = CHART_ROW_MIN;
+	room = BOTTOM - p->y - head -
+	    para_height(p, i18n_label("chart.more"), SMALL_PT, 0);
+	fit = room > 0 ? (size_t)(room / CHART_ROW_MIN) : 0;
+	return fit < n ? fit : n;
+}
+
 /* Incidents by region, this period against last year, as the HTML page
- * draws them; a chart too tall for a page is drawn closer. */
+ * draws them; a chart too tall for a page is drawn closer, and one of
+ * more regions than a page holds leaves the rest to the table. */
 static void
 pdf_chart(struct pdf *p, xmlNodePtr section)
 {
 	struct bars	 b = { NULL, 0, 0 };
-	double		 hh, row = CHART_ROW, bh;
-	size_t		 i;
+	double		 head, row, bh;
+	size_t		 i, n;
 
 	rdoc_each_figure(section, bar_add, &b);
 	if (b.n == 0)
 		goto done;
 	if (b.max <= 0)
 		b.max = 1;
-	hh = para_height(p, i18n_label("chart.title"), H2_PT, 1) + 4;
-	if (hh + 14 + b.n * row > BOTTOM - MARGIN)
-		row = (BOTTOM - MARGIN - hh - 14) / b.n;
-	page_room(p, hh + 14 + b.n * row);
+	head = para_height(p, i18n_label("chart.title"), H2_PT, 1) + 4 + 14;
+	n = chart_rows(p, b.n, head, &row);
 	para(p, i18n_label("chart.title"), H2_PT, 1, 4);
 	chart_key(p);
 	bh = (row - 4) / 2;
-	for (i = 0; i < b.n; i++, p->y += row) {
+	for (i = 0; i < n; i++, p->y += row) {
 		text_set(p, b.v[i].key, BODY_PT, 0, CHART_LABEL - 4,
-		    PANGO_ALIGN_LEFT);
+		    PANGO_ALIGN_LEFT, 1);
 		text_draw(p, MARGIN, p->y + bh - BODY_PT / 2, &black);
 		bar_draw(p, MARGIN + CHART_LABEL, p->y, bh, b.v[i].now, b.max,
 		    &bar_now);
 		bar_draw(p, MARGIN + CHART_LABEL, p->y + bh, bh, b.v[i].then,
 		    b.max, &bar_then);
 	}
+	if (n < b.n)
+		chart_more(p, b.n - n);
 	p->y += 10;
 done:
 	free(b.v);
@@ -304,6 +354,22 @@ cell_align(int col, int header)
 	return col >= 2 && !header ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT;
 }
 
+/* How many lines a cell's text may take: the column names (the
+ * catalogue's) as many as they need, a figure's label a few, a value one. */
+static int
+cell_lines(int col, int header)
+{
+	return header ? 0 : col == 0 ? LABEL_LINES : 1;
+}
+
+/* Set the layout to one cell's text; its height. */
+static double
+cell_set(struct table *t, const char *text, int col, int header)
+{
+	return text_set(t->p, text, BODY_PT, header, t->w[col] - 2 * PAD,
+	    cell_align(col, header), cell_lines(col, header));
+}
+
 /* The height of a row of cells, each wrapped in its column. */
 static double
 row_height(struct table *t, const char *const cell[COLS], int header)
@@ -314,8 +380,7 @@ row_height(struct table *t, const char *const cell[COLS], int header)
 	for (i = 0; i < COLS; i++) {
 		if (t->w[i] == 0)
 			continue;
-		ch = text_set(t->p, cell[i], BODY_PT, header,
-		    t->w[i] - 2 * PAD, cell_align(i, header));
+		ch = cell_set(t, cell[i], i, header);
 		if (ch > h)
 			h = ch;
 	}
@@ -340,8 +405,7 @@ row_draw(struct table *t, const char *const cell[COLS], int header,
 			continue;
 		c = i == 4 && tone > 0 ? &up : i == 4 && tone < 0 ? &down :
 		    &black;
-		text_set(p, cell[i], BODY_PT, header, t->w[i] - 2 * PAD,
-		    cell_align(i, header));
+		cell_set(t, cell[i], i, header);
 		text_draw(p, t->x[i] + PAD, p->y + PAD, c);
 		cairo_set_source_rgb(p->cr, grey.r, grey.g, grey.b);
 		cairo_set_line_width(p->cr, 0.5);
@@ -365,30 +429,13 @@ table_header(struct table *t)
 	row_draw(t, cell, 1, 0);
 }
 
-/* v with a "+" when above zero, as the HTML page shows a change. */
-static void
-signed_value(const char *v, char *buf, size_t len)
+/* v with a "+" when above zero, as the HTML page shows a change (caller
+ * frees): never cut, whatever its length. */
+static char *
+signed_value(const char *v)
 {
-	snprintf(buf, len, "%s%s", *v != '+' && strtod(v, NULL) > 0 ? "+" : "",
-	    v);
-}
-
-/* The cells of a figure's row. */
-static void
-figure_cells(const struct rdoc_fig *f, const char *cell[COLS],
-    char change[CELL_MAX], char pct[CELL_MAX])
-{
-	signed_value(f->change, change, CELL_MAX);
-	if (f->pct != NULL)
-		signed_value(f->pct, pct, CELL_MAX);
-	else
-		snprintf(pct, CELL_MAX, "—");
-	cell[0] = i18n_label(f->id);
-	cell[1] = f->key;
-	cell[2] = f->current;
-	cell[3] = f->previous;
-	cell[4] = change;
-	cell[5] = pct;
+	return g_strconcat(*v != '+' && strtod(v, NULL) > 0 ? "+" : "", v,
+	    NULL);
 }
 
 /* A figure's row; on a new page under the header row again when it does
@@ -397,14 +444,17 @@ static int
 table_figure(void *arg, const struct rdoc_fig *f)
 {
 	struct table	*t = arg;
-	char		 change[CELL_MAX], pct[CELL_MAX];
-	const char	*cell[COLS];
+	char		*change = signed_value(f->change);
+	char		*pct = f->pct ? signed_value(f->pct) : g_strdup("—");
+	const char	*cell[COLS] = { i18n_label(f->id), f->key, f->current,
+			    f->previous, change, pct };
 	double		 v = strtod(f->change, NULL);
 
-	figure_cells(f, cell, change, pct);
 	if (page_room(t->p, row_height(t, cell, 0)))
 		table_header(t);
 	row_draw(t, cell, 0, v > 0 ? 1 : v < 0 ? -1 : 0);
+	g_free(change);
+	g_free(pct);
 	return 0;
 }
 

@@ -93,27 +93,6 @@ submit_path(const char *kind, const char *period, const char *region,
 	return path;
 }
 
-/* Bytes to FILE (or stdout): EXIT_OK or EXIT_REFUSED, said on stderr. */
-static int
-write_out(const char *output, const void *b, size_t len)
-{
-	FILE	*f = stdout;
-	int	 rc = EXIT_OK;
-
-	if (output != NULL && (f = fopen(output, "w")) == NULL) {
-		fprintf(stderr, "nadzor: %s: cannot write\n", output);
-		return EXIT_REFUSED;
-	}
-	if (fwrite(b, 1, len, f) != len)
-		rc = EXIT_REFUSED;
-	if (f == stdout ? fflush(f) == EOF : fclose(f) == EOF)
-		rc = EXIT_REFUSED;
-	if (rc != EXIT_OK)
-		fprintf(stderr, "nadzor: %s: cannot write\n",
-		    output ? output : "standard output");
-	return rc;
-}
-
 /* The daemon's answer to a submission, said on stderr. */
 static void
 submit_said(struct evbuffer *ans)
@@ -141,12 +120,12 @@ int
 report_submit(struct client *cl, const struct report_req *rq,
     struct evbuffer *report)
 {
+	struct fetch_body body = { "application/octet-stream", NULL, 0 };
 	struct evbuffer	*ans = evbuffer_new();
 	xmlDocPtr	 doc;
-	FILE		*mem;
 	char		*out = NULL, *path = NULL, sha[65] = "";
 	size_t		 len = 0;
-	int		 status, rendered, rc = EXIT_REFUSED;
+	int		 rc = EXIT_REFUSED;
 
 	if ((doc = rdoc_parse(report)) == NULL)
 		goto fail;
@@ -159,24 +138,16 @@ report_submit(struct client *cl, const struct report_req *rq,
 		    "data-sha256 to submit it by\n");
 		goto fail;
 	}
-	if ((mem = open_memstream(&out, &len)) == NULL)
-		fatal("open_memstream");
-	rendered = report_write(mem, report, rq->format, rq->lang);
-	if (fclose(mem) == EOF || rendered == -1) {
-		fprintf(stderr, "nadzor: cannot render the report\n");
+	if (report_render(report, rq->format, rq->lang, &out, &len) == -1)
 		goto fail;
-	}
 	path = submit_path(rq->kind, rq->period, rq->region, rq->format,
 	    rq->lang, sha, rq->reason);
-	if (fetch(cl, "POST", path, "application/octet-stream", out, len,
-	    &status, ans) == -1)
-		rc = EXIT_UNAVAIL;
-	else if ((rc = fetch_exit_code(status)) != EXIT_OK)
-		fprintf(stderr, "nadzor: report %s %s: not submitted: %s\n",
-		    rq->kind, rq->period, fetch_error_text(ans));
-	else {
+	body.p = out;
+	body.len = len;
+	if ((rc = fetch_ok(cl, "POST", path, &body, ans, 0,
+	    "report %s %s: not submitted", rq->kind, rq->period)) == EXIT_OK) {
 		submit_said(ans);
-		rc = write_out(rq->output, out, len);
+		rc = report_output(rq->output, out, len);
 	}
 fail:
 	evbuffer_free(ans);
@@ -194,7 +165,7 @@ submitted_list(struct client *cl)
 	char	 at[40];
 	int	 rc;
 
-	if ((j = fetch_json(cl, "/api/v1/reports/submitted", &rc)) == NULL)
+	if ((rc = fetch_json(cl, "/api/v1/reports/submitted", &j)) != EXIT_OK)
 		return rc;
 	printf("%-5s %-9s %-8s %-12s %-3s %-6s %-4s %-23s %-12s %s\n", "ID",
 	    "KIND", "PERIOD", "SCOPE", "VER", "FORMAT", "LANG", "SUBMITTED",
@@ -220,17 +191,13 @@ submitted_get(struct client *cl, const char *id, int data, const char *output)
 {
 	struct evbuffer	*b = evbuffer_new();
 	char		*e = evhttp_encode_uri(id), *path;
-	int		 status, rc;
+	int		 rc;
 
 	xasprintf(&path, "/api/v1/reports/submitted/%s%s", e, data ? "/data" :
 	    "");
-	if (fetch(cl, "GET", path, NULL, NULL, 0, &status, b) == -1)
-		rc = EXIT_UNAVAIL;
-	else if ((rc = fetch_exit_code(status)) != EXIT_OK)
-		fprintf(stderr, "nadzor: submitted report %s: %s\n", id,
-		    fetch_error_text(b));
-	else
-		rc = write_out(output, evbuffer_pullup(b, -1),
+	if ((rc = fetch_ok(cl, "GET", path, NULL, b, 0, "submitted report %s",
+	    id)) == EXIT_OK)
+		rc = report_output(output, evbuffer_pullup(b, -1),
 		    evbuffer_get_length(b));
 	evbuffer_free(b);
 	free(path);

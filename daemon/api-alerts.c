@@ -4,6 +4,7 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "http.h"
 #include "json.h"
@@ -43,8 +44,12 @@ api_alert_json(struct evbuffer *b, sqlite3_stmt *s, const struct law *law)
 	/* "due" is when this alert fell due (a warning's is before the
 	 * duty's); the duty's own due time is "obligation_due". */
 	json_key(b, "obligation_due", 0);
-	json_time(b, sqlite3_column_int64(s, 14), tz_offset(law_zone(law,
-	    region), sqlite3_column_int64(s, 14)));
+	/* A recompute may have left the duty without a term since. */
+	if (sqlite3_column_type(s, 14) == SQLITE_NULL)
+		evbuffer_add(b, "null", 4);
+	else
+		json_time(b, sqlite3_column_int64(s, 14), tz_offset(law_zone(
+		    law, region), sqlite3_column_int64(s, 14)));
 	json_key(b, "rule", 0);
 	json_str(b, (const char *)sqlite3_column_text(s, 6));
 	json_key(b, "region", 0);
@@ -69,20 +74,26 @@ api_alert_json(struct evbuffer *b, sqlite3_stmt *s, const struct law *law)
 void
 api_alerts_list(struct nadzord *ctx, struct evhttp_request *req)
 {
-	struct evbuffer	*b, *sql;
-	struct law	*law;
-	struct user	 u;
-	sqlite3_stmt	*s;
-	char		*since, *mine;
-	int64_t		 t = 0;
-	int		 first = 1, rc;
+	static const char *const keys[] = { "since", "mine", NULL };
+	struct evkeyvalq	 q;
+	struct evbuffer		*b, *sql;
+	struct law		*law;
+	struct user		 u;
+	sqlite3_stmt		*s;
+	const char		*since, *mine;
+	int64_t			 t = 0;
+	int			 first = 1, rc;
 
-	if (http_auth(ctx, req, &u) == -1)
+	if (http_auth(ctx, req, &u) == -1 || http_params(req, keys, &q) == -1)
 		return;
-	since = http_query(req, "since");
-	mine = http_query(req, "mine");
+	since = evhttp_find_header(&q, "since");
+	mine = evhttp_find_header(&q, "mine");
 	if (since != NULL && rfc3339_parse(since, &t, NULL) == -1) {
 		http_error(req, 400, "since: give an RFC 3339 time with an offset");
+		goto done;
+	}
+	if (mine != NULL && strcmp(mine, "0") != 0 && strcmp(mine, "1") != 0) {
+		http_error(req, 400, "mine: 0 or 1");
 		goto done;
 	}
 	sql = evbuffer_new();
@@ -121,8 +132,7 @@ api_alerts_list(struct nadzord *ctx, struct evhttp_request *req)
 	} else
 		http_reply(req, 200, "application/json", b);
 done:
-	free(since);
-	free(mine);
+	evhttp_clear_headers(&q);
 }
 
 /* An acknowledgement on its way through the writer. */
@@ -235,6 +245,7 @@ api_ack(struct nadzord *ctx, struct evhttp_request *req, long long id,
 	snprintf(j->by, sizeof j->by, "%s", u.login);
 	j->w.apply = ack_apply;
 	j->w.done = ack_done;
+	j->w.keeps_lists = 1;		/* alerts, which lists do not show */
 	ctx->inflight++;
 	writer_submit(ctx->writer, &j->w);
 }
@@ -244,11 +255,13 @@ void
 api_alerts_post(struct nadzord *ctx, struct evhttp_request *req,
     const char *rest)
 {
-	size_t n = strspn(rest, "0123456789");
+	const char	*after;
+	long long	 id;
 
-	if (n == 0 || n > 18 || strcmp(rest + n, "/ack") != 0) {
+	if ((id = http_path_id(rest, &after)) == -1 ||
+	    strcmp(after, "/ack") != 0) {
 		http_error(req, 404, "no such path");
 		return;
 	}
-	api_ack(ctx, req, strtoll(rest, NULL, 10), 0);
+	api_ack(ctx, req, id, 0);
 }

@@ -5,6 +5,7 @@
 #include <event2/http.h>
 
 #include "http.h"
+#include "listcache.h"
 #include "log.h"
 #include "nadzord.h"
 #include "store.h"
@@ -35,17 +36,21 @@ health_done(struct wjob *w)
 {
 	struct health_job	*j = (struct health_job *)w;
 	struct evbuffer		*b;
-	unsigned long long	 groups, jobs;
+	unsigned long long	 groups, jobs, served;
+	size_t			 kept;
 
 	if (w->status != 200)
 		http_error(j->req, 503, "%s", w->msg ? w->msg : "cannot write");
 	else {
-		/* Group commit at work: jobs per committed transaction. */
+		/* Group commit at work: jobs per committed transaction; and
+		 * the list cache: lists kept, answers sent from them. */
 		writer_stats(j->ctx->writer, &groups, &jobs);
+		listcache_stats(j->ctx->lists, &kept, &served);
 		b = evbuffer_new();
 		evbuffer_add_printf(b, "{\"status\":\"ok\",\"connections\":%d,"
-		    "\"commits\":%llu,\"jobs\":%llu}\n", j->ctx->nconns, groups,
-		    jobs);
+		    "\"commits\":%llu,\"jobs\":%llu,\"lists_kept\":%zu,"
+		    "\"lists_served\":%llu}\n", j->ctx->nconns, groups, jobs,
+		    kept, served);
 		http_reply(j->req, 200, "application/json", b);
 	}
 	nadzord_job_done(j->ctx);
@@ -73,6 +78,7 @@ api_health(struct nadzord *ctx, struct evhttp_request *req)
 	j->req = req;
 	j->w.apply = health_apply;
 	j->w.done = health_done;
+	j->w.keeps_lists = 1;		/* the health row only */
 	ctx->inflight++;
 	writer_submit(ctx->writer, &j->w);
 }

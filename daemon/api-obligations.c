@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "nadzord.h"
 #include "obligation.h"
+#include "oblist.h"
 #include "record.h"
 #include "store.h"
 #include "tz.h"
@@ -25,16 +27,7 @@
 #define OBL_LIMIT_DEFAULT	1000
 #define OBL_LIMIT_MAX		10000
 #define OBL_KEYMAX		1024	/* bytes of a list's cache key */
-
-/* Columns every obligation query selects, in this order; the list leaves
- * out the explanation, which only the detail shows. */
-#define OBL_COMMON \
-	"o.id, o.rule, o.item, o.ruleset, o.ruleset_version, r.ref, o.record," \
-	" o.person, o.period, o.region, o.actor, o.start_event, o.starts," \
-	" o.due, o.term, o.state, o.done, o.missing, o.note, o.waived_reason"
-#define OBL_COLUMNS		OBL_COMMON ", o.explain"
-#define OBL_LIST_COLUMNS	OBL_COMMON ", NULL"
-#define OBL_FROM " FROM obligation o LEFT JOIN record r ON r.id = o.record"
+#define OBL_PROGRESS_OPS	1000	/* SQLite steps between deadline checks */
 
 /* How each column of OBL_COLUMNS is written, under its key (with the
  * punctuation before it). */
@@ -116,122 +109,94 @@ query_time(const char *s, int64_t *t)
 	return rfc3339_parse(s, t, NULL);
 }
 
-/* What a list asks for: filters (state, region, record ref, rule), a due
- * time limit, a number of rows. */
-struct obl_filter {
-	char	*v[4];
-	char	*before;
-	int64_t	 due_before;
-	long	 limit;
-};
-
-static void
-obl_filter_free(struct obl_filter *f)
-{
-	size_t i;
-
-	for (i = 0; i < 4; i++)
-		free(f->v[i]);
-	free(f->before);
-}
-
-/* A parameter of a parsed query, copied; NULL if absent. */
-static char *
-obl_param(struct evkeyvalq *q, const char *key)
-{
-	const char *v = evhttp_find_header(q, key);
-
-	return v != NULL ? xstrdup(v) : NULL;
-}
-
-/* The list's query string, parsed once (as http_query: a query that does
- * not parse filters nothing); -1 after answering 400. */
+/* 1 if s is one of the states a duty may be in. */
 static int
-obl_filter_parse(struct evhttp_request *req, struct obl_filter *f)
+obl_state_valid(const char *s)
 {
-	static const char *filters[] = { "state", "region", "record", "rule" };
-	struct evkeyvalq	 q;
-	const char		*query;
-	char			*lim;
-	size_t			 i;
+	return strcmp(s, "open") == 0 || strcmp(s, "met") == 0 ||
+	    strcmp(s, "late") == 0 || strcmp(s, "overdue") == 0 ||
+	    strcmp(s, "waived") == 0;
+}
+
+/* The number of rows asked for, 1 to OBL_LIMIT_MAX; -1 if it is not. */
+static long
+obl_limit(const char *s)
+{
+	size_t	n = strspn(s, "0123456789");
+	long	v;
+
+	if (n == 0 || n > 5 || s[n] != '\0')
+		return -1;
+	v = strtol(s, NULL, 10);
+	return v >= 1 && v <= OBL_LIMIT_MAX ? v : -1;
+}
+
+/* What is wrong with the filters of a list, or NULL. */
+static const char *
+obl_filter_bad(const struct obl_filter *f)
+{
+	if (f->v[OBLF_STATE] != NULL && !obl_state_valid(f->v[OBLF_STATE]))
+		return "state: one of open, met, late, overdue, waived";
+	if (f->v[OBLF_REGION] != NULL && !user_region_valid(f->v[OBLF_REGION]))
+		return "region: a code such as KZ-75";
+	if (f->v[OBLF_RECORD] != NULL && f->v[OBLF_RECORD][0] == '\0')
+		return "record: the ref of a record, such as ALM-2025-0142";
+	if (f->v[OBLF_RULE] != NULL && f->v[OBLF_RULE][0] == '\0')
+		return "rule: the id of a rule, such as call-1h";
+	return NULL;
+}
+
+/* The list's query string, parsed once into q (the caller clears it) and
+ * f, which points into it: every parameter checked, none ignored; -1
+ * after answering 400 naming the one that is wrong. */
+static int
+obl_filter_parse(struct evhttp_request *req, struct evkeyvalq *q,
+    struct obl_filter *f)
+{
+	static const char *const keys[] = { "state", "region", "record",
+	    "rule", "due_before", "limit", NULL };
+	const char	*lim, *bad;
+	size_t		 i;
 
 	memset(f, 0, sizeof *f);
 	f->limit = OBL_LIMIT_DEFAULT;
-	TAILQ_INIT(&q);
-	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	if (query != NULL && evhttp_parse_query_str(query, &q) == -1)
-		evhttp_clear_headers(&q);
-	for (i = 0; i < 4; i++)
-		f->v[i] = obl_param(&q, filters[i]);
-	f->before = obl_param(&q, "due_before");
-	lim = obl_param(&q, "limit");
-	evhttp_clear_headers(&q);
-	if (f->v[0] != NULL && strcmp(f->v[0], "open") != 0 &&
-	    strcmp(f->v[0], "met") != 0 && strcmp(f->v[0], "late") != 0 &&
-	    strcmp(f->v[0], "overdue") != 0 && strcmp(f->v[0], "waived") != 0) {
-		http_error(req, 400, "state: one of open, met, late, overdue, waived");
-		goto fail;
-	}
-	if (f->before != NULL && query_time(f->before, &f->due_before) == -1) {
+	if (http_params(req, keys, q) == -1)
+		return -1;
+	for (i = 0; i < OBLF_N; i++)
+		f->v[i] = evhttp_find_header(q, keys[i]);
+	f->before = evhttp_find_header(q, "due_before");
+	lim = evhttp_find_header(q, "limit");
+	if ((bad = obl_filter_bad(f)) != NULL)
+		http_error(req, 400, "%s", bad);
+	else if (f->before != NULL && query_time(f->before, &f->due_before) ==
+	    -1)
 		http_error(req, 400, "due_before: give epoch seconds or "
 		    "an RFC 3339 time");
-		goto fail;
-	}
-	if (lim != NULL) {
-		f->limit = strtol(lim, NULL, 10);
-		if (f->limit <= 0 || f->limit > OBL_LIMIT_MAX)
-			f->limit = OBL_LIMIT_MAX;
-	}
-	free(lim);
-	return 0;
-fail:
-	free(lim);
-	obl_filter_free(f);
+	else if (lim != NULL && (f->limit = obl_limit(lim)) == -1)
+		http_error(req, 400, "limit: a number from 1 to %d",
+		    OBL_LIMIT_MAX);
+	else
+		return 0;
+	evhttp_clear_headers(q);
 	return -1;
 }
 
-/*
- * One half of the list, bound: the duties with a due time (undated 0) in
- * the order of obligation_due (due, then id), or those without one (1) by
- * id, at most limit rows; NULL if it cannot be prepared.  Two statements
- * rather than one ORDER BY "due IS NULL, due, id", which sorts every
- * obligation ever derived to return the first hundred: minutes on ten
- * years of records, on the event loop.
- */
-static sqlite3_stmt *
-obl_half(struct nadzord *ctx, const struct user *u, const struct obl_filter *f,
-    int undated, long limit)
+/* Milliseconds on the monotonic clock: a list's deadline ignores steps
+ * of the wall clock. */
+static long long
+obl_mono_ms(void)
 {
-	static const char *clauses[] = { " AND o.state = ?", " AND o.region = ?",
-	    " AND r.ref = ?", " AND o.rule = ?" };
-	struct evbuffer	*sql = evbuffer_new();
-	sqlite3_stmt	*s = NULL;
-	size_t		 i;
-	int		 n = 1;
+	struct timespec ts;
 
-	evbuffer_add_printf(sql, "SELECT " OBL_LIST_COLUMNS OBL_FROM
-	    " WHERE o.due IS %s", undated ? "NULL" : "NOT NULL");
-	for (i = 0; i < 4; i++)
-		if (f->v[i] != NULL)
-			evbuffer_add_printf(sql, "%s", clauses[i]);
-	if (f->before != NULL)
-		evbuffer_add_printf(sql, " AND o.due <= ?");
-	http_scope_sql(sql, u, "o.region");
-	evbuffer_add_printf(sql, " ORDER BY %s LIMIT ?", undated ? "o.id" :
-	    "o.due, o.id");
-	evbuffer_add(sql, "", 1);
-	s = store_stmt_text(ctx->reader, (const char *)evbuffer_pullup(sql, -1));
-	evbuffer_free(sql);
-	if (s == NULL)
-		return NULL;
-	for (i = 0; i < 4; i++)
-		if (f->v[i] != NULL)
-			sqlite3_bind_text(s, n++, f->v[i], -1, SQLITE_TRANSIENT);
-	if (f->before != NULL)
-		sqlite3_bind_int64(s, n++, f->due_before);
-	http_scope_bind(s, n, u);
-	sqlite3_bind_int64(s, n + (int)u->nregions, limit);
-	return s;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SQLite's progress handler: 1 (interrupt) once the deadline has passed. */
+static int
+obl_overtime(void *arg)
+{
+	return obl_mono_ms() > *(const long long *)arg;
 }
 
 /* The rows of one half as JSON objects; SQLITE_DONE or the error (its
@@ -251,31 +216,53 @@ obl_rows(struct jbuf *j, const struct law *law, sqlite3_stmt *s, long *n)
 	return rc;
 }
 
-/* The list as JSON into b, both halves from one snapshot (the undated only
- * if room is left); -1 after answering 503. */
+/*
+ * The list as JSON into b, both halves from one snapshot: the dated, then
+ * the undated if room is left (none match a due_before).  Two statements
+ * rather than one ORDER BY "due IS NULL, due, id", which sorts every
+ * obligation ever derived to return the first hundred.  The indexes keep
+ * each list to the rows it returns (oblist.c); should a plan ever lose
+ * one, the deadline stops the list rather than the event loop.  -1 after
+ * answering 503.
+ */
 static int
 obl_render(struct nadzord *ctx, struct evhttp_request *req,
     const struct user *u, const struct obl_filter *f, const struct law *law,
     struct evbuffer *b)
 {
+	const char	*regions[USER_MAXREGIONS];
+	sqlite3		*db = store_db(ctx->reader);
 	struct jbuf	 j;
 	sqlite3_stmt	*s;
+	long long	 deadline = obl_mono_ms() + ctx->conf.list_timeout_ms;
 	long		 n = 0;
-	int		 half, rc = SQLITE_DONE;
+	size_t		 nregions = oblist_regions(u, f, regions);
+	int		 half, halves, rc = SQLITE_DONE;
 
+	/* None if the caller sees no region asked for; no undated duty is
+	 * due before anything. */
+	halves = nregions == 0 ? 0 : f->before != NULL ? 1 : 2;
 	jbuf_init(&j, b);
 	JBUF_LIT(&j, "[");
+	sqlite3_progress_handler(db, OBL_PROGRESS_OPS, obl_overtime, &deadline);
 	store_run(ctx->reader, "BEGIN");
-	for (half = 0; rc == SQLITE_DONE && half < 2 && n < f->limit; half++) {
-		if ((s = obl_half(ctx, u, f, half, f->limit - n)) == NULL)
+	for (half = 0; rc == SQLITE_DONE && half < halves && n < f->limit;
+	    half++) {
+		if ((s = oblist_stmt(ctx->reader, f, regions, nregions, half,
+		    f->limit - n)) == NULL)
 			rc = SQLITE_ERROR;
 		else
 			rc = obl_rows(&j, law, s, &n);
 	}
+	sqlite3_progress_handler(db, 0, NULL, NULL);
 	/* The error's message before COMMIT replaces it. */
-	if (rc != SQLITE_DONE)
+	if (rc == SQLITE_INTERRUPT)
+		http_error(req, 503, "the list took longer than %d ms and was "
+		    "stopped; ask for less (state, region, rule, record, "
+		    "due_before, limit)", ctx->conf.list_timeout_ms);
+	else if (rc != SQLITE_DONE)
 		http_error(req, 503, "cannot read: %s", store_errmsg(ctx->reader));
-	if (!sqlite3_get_autocommit(store_db(ctx->reader)))
+	if (!sqlite3_get_autocommit(db))
 		store_run(ctx->reader, "COMMIT");
 	if (rc != SQLITE_DONE)
 		return -1;
@@ -311,7 +298,8 @@ key_add(struct obl_key *k, const void *p, size_t len)
 static size_t
 obl_key(const struct user *u, const struct obl_filter *f, struct obl_key *k)
 {
-	const char	*v[5] = { f->v[0], f->v[1], f->v[2], f->v[3], f->before };
+	const char	*v[5] = { f->v[OBLF_STATE], f->v[OBLF_REGION],
+	    f->v[OBLF_RECORD], f->v[OBLF_RULE], f->before };
 	unsigned char	 given;
 	size_t		 i;
 
@@ -338,6 +326,7 @@ void
 api_obligations_list(struct nadzord *ctx, struct evhttp_request *req)
 {
 	struct obl_filter	 f;
+	struct evkeyvalq	 q;
 	struct evbuffer		*b;
 	struct user		 u;
 	struct law		*law;
@@ -345,7 +334,7 @@ api_obligations_list(struct nadzord *ctx, struct evhttp_request *req)
 	unsigned long long	 gen;
 	size_t			 keylen;
 
-	if (http_auth(ctx, req, &u) == -1 || obl_filter_parse(req, &f) == -1)
+	if (http_auth(ctx, req, &u) == -1 || obl_filter_parse(req, &q, &f) == -1)
 		return;
 	/* Before the read transaction begins: see listcache.h. */
 	gen = writer_generation(ctx->writer);
@@ -364,7 +353,7 @@ api_obligations_list(struct nadzord *ctx, struct evhttp_request *req)
 		http_reply(req, 200, "application/json", b);
 	}
 	law_release(ctx->laws, law);
-	obl_filter_free(&f);
+	evhttp_clear_headers(&q);
 }
 
 /* The alerts of one obligation, for its detail. */
@@ -393,18 +382,6 @@ obl_alerts(struct nadzord *ctx, struct evbuffer *b, long long id)
 	}
 	sqlite3_reset(s);
 	evbuffer_add(b, "]", 1);
-}
-
-/* An id from the path; -1 if not a number. */
-static long long
-path_id(const char *rest, const char **after)
-{
-	size_t n = strspn(rest, "0123456789");
-
-	*after = rest + n;
-	if (n == 0 || n > 18)
-		return -1;
-	return strtoll(rest, NULL, 10);
 }
 
 /* Read one obligation the user may see; the statement on a row, or NULL
@@ -440,7 +417,7 @@ api_obligations_get(struct nadzord *ctx, struct evhttp_request *req,
 
 	if (http_auth(ctx, req, &u) == -1)
 		return;
-	if ((id = path_id(rest, &after)) == -1 || *after != '\0') {
+	if ((id = http_path_id(rest, &after)) == -1 || *after != '\0') {
 		http_error(req, 404, "no such obligation: ids are numbers");
 		return;
 	}
@@ -522,7 +499,7 @@ api_obligations_post(struct nadzord *ctx, struct evhttp_request *req,
 	long long		 id;
 	size_t			 len = evbuffer_get_length(in);
 
-	if ((id = path_id(rest, &after)) != -1 && strcmp(after, "/ack") == 0) {
+	if ((id = http_path_id(rest, &after)) != -1 && strcmp(after, "/ack") == 0) {
 		api_ack(ctx, req, id, 1);
 		return;
 	}

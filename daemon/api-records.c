@@ -1,11 +1,11 @@
 /* api-records.c - POST /api/v1/records, GET /api/v1/records[/{id}] */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "audit.h"
 #include "http.h"
@@ -217,7 +217,7 @@ api_records_post(struct nadzord *ctx, struct evhttp_request *req)
 
 	if (http_auth(ctx, req, &u) == -1 || submit_content_type(req) == -1)
 		return;
-	if (!role_may_submit(u.role)) {
+	if (!role_may_submit(u.role, SUBMIT_RECORD)) {
 		http_error(req, 403, "role %s may not submit records",
 		    role_name(u.role));
 		return;
@@ -284,6 +284,7 @@ read_audited(struct nadzord *ctx, struct evhttp_request *req,
 	j->body = body;
 	j->w.apply = read_apply;
 	j->w.done = read_done;
+	j->w.keeps_lists = 1;		/* an audit entry only */
 	ctx->inflight++;
 	writer_submit(ctx->writer, &j->w);
 }
@@ -333,20 +334,18 @@ api_records_get(struct nadzord *ctx, struct evhttp_request *req,
 {
 	sqlite3_stmt	*stmt;
 	struct user	 u;
-	size_t		 i, n = strlen(rest);
+	const char	*after;
+	long long	 id;
 
 	if (http_auth(ctx, req, &u) == -1)
 		return;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)rest[i]))
-			break;
-	if (n == 0 || n > 18 || i != n) {
+	if ((id = http_path_id(rest, &after)) == -1 || *after != '\0') {
 		http_error(req, 404, "no such record: ids are numbers");
 		return;
 	}
 	stmt = store_stmt(ctx->reader, "SELECT id, region, xml, EXISTS (SELECT 1"
 	    " FROM person WHERE record = record.id) FROM record WHERE id = ?");
-	sqlite3_bind_int64(stmt, 1, strtoll(rest, NULL, 10));
+	sqlite3_bind_int64(stmt, 1, id);
 	records_answer(ctx, req, &u, stmt);
 }
 
@@ -354,14 +353,16 @@ api_records_get(struct nadzord *ctx, struct evhttp_request *req,
 void
 api_records_find(struct nadzord *ctx, struct evhttp_request *req)
 {
-	sqlite3_stmt	*stmt;
-	struct user	 u;
-	char		*region, *ref;
+	static const char *const keys[] = { "region", "ref", NULL };
+	struct evkeyvalq	 q;
+	sqlite3_stmt		*stmt;
+	struct user		 u;
+	const char		*region, *ref;
 
-	if (http_auth(ctx, req, &u) == -1)
+	if (http_auth(ctx, req, &u) == -1 || http_params(req, keys, &q) == -1)
 		return;
-	region = http_query(req, "region");
-	ref = http_query(req, "ref");
+	region = evhttp_find_header(&q, "region");
+	ref = evhttp_find_header(&q, "ref");
 	if (region == NULL || ref == NULL)
 		http_error(req, 400, "give region and ref, or use "
 		    "/api/v1/records/ID");
@@ -373,6 +374,5 @@ api_records_find(struct nadzord *ctx, struct evhttp_request *req)
 		store_bind_text(stmt, 2, ref);
 		records_answer(ctx, req, &u, stmt);
 	}
-	free(region);
-	free(ref);
+	evhttp_clear_headers(&q);
 }

@@ -5,6 +5,7 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "http.h"
 #include "law.h"
@@ -16,35 +17,32 @@
 #include "workq.h"
 #include "user.h"
 
-/* The regions the report covers: the one asked for, if the caller may
- * see it, else all the caller's (none: the country).  403 when asked for
- * a region the caller does not see: aggregates of a region are no secret
- * worth hiding as a 404, but they are not the caller's to read. */
+/* The regions the report covers: the one asked for (?region=, or
+ * NULL), if the caller may see it, else all the caller's (none: the
+ * country).  403 when asked for a region the caller does not see:
+ * aggregates of a region are no secret worth hiding as a 404, but they
+ * are not the caller's to read. */
 static int
-report_scope_of(struct evhttp_request *req, const struct user *u,
-    struct report_scope *sc)
+report_scope_of(struct evhttp_request *req, const char *region,
+    const struct user *u, struct report_scope *sc)
 {
-	char	*region = http_query(req, "region");
-	size_t	 i;
-	int	 rc = 0;
+	size_t i;
 
 	memset(sc, 0, sizeof *sc);
 	if (region != NULL) {
 		if (!user_region_valid(region)) {
 			http_error(req, 400, "region: a code such as KZ-75");
-			rc = -1;
-		} else if (!user_sees_region(u, region)) {
-			http_error(req, 403, "you do not see region %s", region);
-			rc = -1;
-		} else {
-			snprintf(sc->regions[0], sizeof sc->regions[0], "%s",
-			    region);
-			sc->nregions = 1;
+			return -1;
 		}
-		free(region);
-		return rc;
+		if (!user_sees_region(u, region)) {
+			http_error(req, 403, "you do not see region %s", region);
+			return -1;
+		}
+		snprintf(sc->regions[0], sizeof sc->regions[0], "%s", region);
+		sc->nregions = 1;
+		return 0;
 	}
-	for (i = 0; i < u->nregions && i < REPORT_MAXREGIONS; i++)
+	for (i = 0; i < u->nregions; i++)
 		snprintf(sc->regions[i], sizeof sc->regions[i], "%s",
 		    u->regions[i]);
 	sc->nregions = i;
@@ -168,8 +166,8 @@ api_reports_stop(struct nadzord *ctx)
  * reading and submitting it. */
 int
 api_reports_target(struct nadzord *ctx, struct evhttp_request *req,
-    const char *rest, const struct user *u, struct report_period *p,
-    struct report_scope *sc)
+    const char *rest, const char *region, const struct user *u,
+    struct report_period *p, struct report_scope *sc)
 {
 	struct law	*law;
 	char		 kind[16], period[16];
@@ -179,7 +177,7 @@ api_reports_target(struct nadzord *ctx, struct evhttp_request *req,
 		http_error(req, 404, "no such report: /api/v1/reports/KIND/PERIOD");
 		return -1;
 	}
-	if (report_scope_of(req, u, sc) == -1)
+	if (report_scope_of(req, region, u, sc) == -1)
 		return -1;
 	/* The Department's periods are Almaty dates (the brief of п. 65-67):
 	 * UTC+6 until 1 March 2024, +5 since, from the tz database. */
@@ -200,13 +198,20 @@ void
 api_reports_get(struct nadzord *ctx, struct evhttp_request *req,
     const char *rest)
 {
+	static const char *const keys[] = { "region", NULL };
+	struct evkeyvalq	 q;
 	struct report_job	*j;
 	struct report_period	 p;
 	struct report_scope	 sc;
 	struct user		 u;
+	int			 rc;
 
-	if (http_auth(ctx, req, &u) == -1 ||
-	    api_reports_target(ctx, req, rest, &u, &p, &sc) == -1)
+	if (http_auth(ctx, req, &u) == -1 || http_params(req, keys, &q) == -1)
+		return;
+	rc = api_reports_target(ctx, req, rest, evhttp_find_header(&q,
+	    "region"), &u, &p, &sc);
+	evhttp_clear_headers(&q);
+	if (rc == -1)
 		return;
 	j = xcalloc(1, sizeof *j);
 	j->ctx = ctx;

@@ -193,6 +193,7 @@ sub_checked(struct wjob *w)
 	}
 	w->apply = sub_store;
 	w->done = sub_stored;
+	w->keeps_lists = 1;		/* a submission and its audit entry */
 	writer_submit(j->ctx->writer, w);
 }
 
@@ -213,15 +214,16 @@ plain_text(const char *s)
 	return 1;
 }
 
-/* ?format=F&lang=L&data_sha256=H[&reason=TEXT] into j; -1 once
+/* ?format=F&lang=L&data_sha256=H[&reason=TEXT] of q into j; -1 once
  * answered 400. */
 static int
-sub_params(struct evhttp_request *req, struct sub_job *j)
+sub_params(struct evhttp_request *req, struct evkeyvalq *q,
+    struct sub_job *j)
 {
-	char		*format = http_query(req, "format");
-	char		*lang = http_query(req, "lang");
-	char		*sha = http_query(req, "data_sha256");
-	char		*reason = http_query(req, "reason");
+	const char	*format = evhttp_find_header(q, "format");
+	const char	*lang = evhttp_find_header(q, "lang");
+	const char	*sha = evhttp_find_header(q, "data_sha256");
+	const char	*reason = evhttp_find_header(q, "reason");
 	const char	*why = NULL;
 
 	if (format == NULL || !submission_format_valid(format))
@@ -241,13 +243,9 @@ sub_params(struct evhttp_request *req, struct sub_job *j)
 		snprintf(j->s.format, sizeof j->s.format, "%s", format);
 		snprintf(j->s.lang, sizeof j->s.lang, "%s", lang ? lang : "ru");
 		snprintf(j->sent, sizeof j->sent, "%s", sha);
-		j->s.reason = reason;
-		reason = NULL;
+		if (reason != NULL)
+			j->s.reason = xstrdup(reason);
 	}
-	free(format);
-	free(lang);
-	free(sha);
-	free(reason);
 	return why ? -1 : 0;
 }
 
@@ -275,11 +273,15 @@ void
 api_submissions_post(struct nadzord *ctx, struct evhttp_request *req,
     const char *rest)
 {
-	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
-	struct sub_job	*j;
-	struct user	 u;
-	const char	*bad;
-	char		 target[48];
+	static const char *const keys[] = { "region", "format", "lang",
+	    "data_sha256", "reason", NULL };
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
+	struct evkeyvalq	 q;
+	struct sub_job		*j;
+	struct user		 u;
+	const char		*bad;
+	char			 target[48];
+	int			 rc;
 
 	if (http_auth(ctx, req, &u) == -1)
 		return;
@@ -288,15 +290,21 @@ api_submissions_post(struct nadzord *ctx, struct evhttp_request *req,
 		    "/api/v1/reports/KIND/PERIOD/submissions");
 		return;
 	}
-	if (!submission_may_submit(&u)) {
+	if (!role_may_submit(u.role, SUBMIT_REPORT)) {
 		http_error(req, 403, "role %s may not submit reports (region "
 		    "offices, zonal officers, heads and administrators do)",
 		    role_name(u.role));
 		return;
 	}
+	if (http_params(req, keys, &q) == -1)
+		return;
 	j = xcalloc(1, sizeof *j);
-	if (api_reports_target(ctx, req, target, &u, &j->p, &j->sc) == -1 ||
-	    sub_params(req, j) == -1) {
+	rc = api_reports_target(ctx, req, target, evhttp_find_header(&q,
+	    "region"), &u, &j->p, &j->sc);
+	if (rc == 0)
+		rc = sub_params(req, &q, j);
+	evhttp_clear_headers(&q);
+	if (rc == -1) {
 		submission_clear(&j->s);
 		free(j);
 		return;
@@ -406,12 +414,13 @@ api_submissions_get(struct nadzord *ctx, struct evhttp_request *req,
 	struct evbuffer		*b;
 	sqlite3_stmt		*st;
 	struct user		 u;
-	size_t			 n = strspn(rest, "0123456789");
-	int			 data = strcmp(rest + n, "/data") == 0, rc;
+	const char		*after;
+	long long		 id = http_path_id(rest, &after);
+	int			 data = strcmp(after, "/data") == 0, rc;
 
 	if (http_auth(ctx, req, &u) == -1)
 		return;
-	if (n == 0 || n > 18 || (rest[n] != '\0' && !data)) {
+	if (id == -1 || (*after != '\0' && !data)) {
 		http_error(req, 404, "no such submission: "
 		    "/api/v1/reports/submitted/ID[/data]");
 		return;
@@ -428,7 +437,7 @@ api_submissions_get(struct nadzord *ctx, struct evhttp_request *req,
 		http_error(req, 503, "cannot read: %s", store_errmsg(ctx->reader));
 		return;
 	}
-	sqlite3_bind_int64(st, 1, strtoll(rest, NULL, 10));
+	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, 0);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		sub_row(st, &s);

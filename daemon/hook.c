@@ -187,6 +187,7 @@ hook_ran(struct wjob *w)
 		    j->alert, j->attempts + 1, j->why);
 	w->apply = hook_record;
 	w->done = hook_recorded;
+	w->keeps_lists = 1;		/* its delivery row only */
 	writer_submit(j->ctx->writer, w);
 }
 

@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,8 @@ struct conn {
 	struct bufferevent	*bev;
 	long long		 started;	/* ms: first byte of a request, or 0 */
 	int			 in_body;	/* the request head has arrived */
+	int			 closing;	/* refused: shut once answered */
+	int			 shut;		/* shutdown(2) is done */
 };
 
 /* 0 if the request line at the start of b is whole and does not end in
@@ -70,6 +73,31 @@ conn_version(struct evbuffer *b)
 	    memcmp(v + len - 9, " HTTP/1.0", 9) == 0);
 }
 
+/* Shut the connection down (once): libevent then sees EOF and tears it
+ * down through its own paths. */
+static void
+conn_shut(struct conn *c)
+{
+	evutil_socket_t s;
+
+	if (c->shut || (s = bufferevent_getfd(c->bev)) == -1)
+		return;
+	shutdown(s, SHUT_RDWR);
+	c->shut = 1;
+}
+
+/* Stop reading a connection whose input cannot be trusted: what it sent
+ * is dropped unparsed (and so is what it sends after), but an answer
+ * already being written leaves first (conn_out shuts it then). */
+static void
+conn_refuse(struct conn *c, struct evbuffer *in)
+{
+	evbuffer_drain(in, evbuffer_get_length(in));
+	c->closing = 1;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_shut(c);
+}
+
 /*
  * The head of the request at the start of b: its first byte starts the
  * request's deadline.  A NUL in it ends the connection before libevent
@@ -83,7 +111,6 @@ static void
 conn_check(struct conn *c, struct evbuffer *b)
 {
 	struct evbuffer_ptr	 end, nul;
-	evutil_socket_t		 s;
 	const char		*why;
 
 	if (c->started == 0)
@@ -99,18 +126,21 @@ conn_check(struct conn *c, struct evbuffer *b)
 	else
 		return;
 	log_warnx("http: %s; closing the connection", why);
-	evbuffer_drain(b, evbuffer_get_length(b));
-	if ((s = bufferevent_getfd(c->bev)) != -1)
-		shutdown(s, SHUT_RDWR);
+	conn_refuse(c, b);
 }
 
-/* Bytes in: check the head they belong to, until it is whole. */
+/* Bytes in: check the head they belong to, until it is whole; dropped
+ * unread once the connection is refused. */
 static void
 conn_in(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 {
 	struct conn *c = arg;
 
-	if (info->n_added > 0 && !c->in_body)
+	if (info->n_added == 0)
+		return;
+	if (c->closing)
+		evbuffer_drain(b, evbuffer_get_length(b));
+	else if (!c->in_body)
 		conn_check(c, b);
 }
 
@@ -129,17 +159,31 @@ conn_interim(struct evbuffer *b, const struct evbuffer_cb_info *info)
 	return memcmp(v, "HTTP/1.", 7) == 0 && memcmp(v + 8, " 1", 2) == 0;
 }
 
-/* Bytes out: an answer is being written, so the request was whole (not
- * so after an interim answer: its body is yet to come). */
+/*
+ * Bytes out.  Written in full on a refused connection: shut it.  An
+ * answer being added: the request was whole (not so after an interim
+ * answer: its body is yet to come), and libevent has taken all of it
+ * from the input, so what is left there is the next request, pipelined:
+ * read with this one, it never passed conn_in, which looks at the first
+ * head of what arrives.  Check its head before libevent parses it.
+ */
 static void
 conn_out(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 {
-	struct conn *c = arg;
+	struct conn	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
 
-	if (info->n_added > 0 && !conn_interim(b, info)) {
-		c->started = 0;
-		c->in_body = 0;
+	if (c->closing) {
+		if (evbuffer_get_length(b) == 0)
+			conn_shut(c);
+		return;
 	}
+	if (info->n_added == 0 || conn_interim(b, info))
+		return;
+	c->started = 0;
+	c->in_body = 0;
+	if (evbuffer_get_length(in) > 0)
+		conn_check(c, in);
 }
 
 /* Let go of a connection evhttp has freed. */
@@ -166,7 +210,6 @@ conn_sweep(evutil_socket_t fd, short what, void *arg)
 	struct conn		*c, *next;
 	bufferevent_event_cb	 ecb;
 	long long		 now = now_ms();
-	evutil_socket_t		 s;
 
 	(void)fd;
 	(void)what;
@@ -176,11 +219,10 @@ conn_sweep(evutil_socket_t fd, short what, void *arg)
 		if (ecb == NULL)
 			conn_release(ctx, c);
 		else if (c->started != 0 &&
-		    now - c->started > ctx->conf.request_timeout * 1000LL &&
-		    (s = bufferevent_getfd(c->bev)) != -1) {
+		    now - c->started > ctx->conf.request_timeout * 1000LL) {
 			log_debug("http: request took over %ds, closing",
 			    ctx->conf.request_timeout);
-			shutdown(s, SHUT_RDWR);
+			conn_shut(c);
 			c->started = 0;
 		}
 	}
@@ -250,20 +292,111 @@ http_path(struct evhttp_request *req)
 	return p ? p : "/";
 }
 
-char *
-http_query(struct evhttp_request *req, const char *key)
+long long
+http_path_id(const char *rest, const char **after)
 {
-	struct evkeyvalq	 q;
-	const char		*query, *v;
-	char			*r = NULL;
+	size_t n = strspn(rest, "0123456789");
 
+	*after = rest + n;
+	if (n == 0 || n > 18)
+		return -1;
+	return strtoll(rest, NULL, 10);
+}
+
+/* What is wrong with the escapes of a raw query string, or NULL: libevent
+ * copies a '%' without two hex digits as it is, and cuts a value at %00. */
+static const char *
+http_escapes(const char *query)
+{
+	const char *p;
+
+	for (p = strchr(query, '%'); p != NULL; p = strchr(p + 1, '%')) {
+		if (!isxdigit((unsigned char)p[1]) ||
+		    !isxdigit((unsigned char)p[2]))
+			return "a '%' not followed by two hex digits";
+		if (p[1] == '0' && p[2] == '0')
+			return "%00 (a NUL byte)";
+	}
+	return NULL;
+}
+
+/* 1 if key is one of the NULL-terminated list. */
+static int
+http_key_allowed(const char *const *allowed, const char *key)
+{
+	for (; *allowed != NULL; allowed++)
+		if (strcmp(*allowed, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* The keys of a list, for a message: "a, b, c". */
+static void
+http_key_list(const char *const *allowed, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (; *allowed != NULL && n < len; allowed++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+		    *allowed);
+}
+
+/* What is wrong with the parameters of a parsed query, or NULL (then why
+ * is untouched): a key not allowed, or one given twice. */
+static const char *
+http_keys_bad(struct evkeyvalq *q, const char *const *allowed, char *why,
+    size_t len)
+{
+	struct evkeyval	*kv, *prev;
+	char		 keys[256];
+
+	TAILQ_FOREACH(kv, q, next) {
+		if (!http_key_allowed(allowed, kv->key)) {
+			http_key_list(allowed, keys, sizeof keys);
+			snprintf(why, len, "unknown parameter '%.40s' (%s%s)",
+			    kv->key, keys[0] ? "this path takes " : "this path "
+			    "takes none", keys);
+			return why;
+		}
+		for (prev = TAILQ_FIRST(q); prev != kv;
+		    prev = TAILQ_NEXT(prev, next))
+			if (strcmp(prev->key, kv->key) == 0) {
+				snprintf(why, len, "%s: given more than once",
+				    kv->key);
+				return why;
+			}
+	}
+	return NULL;
+}
+
+int
+http_params(struct evhttp_request *req, const char *const *allowed,
+    struct evkeyvalq *q)
+{
+	const char	*query, *bad;
+	char		 why[512];
+
+	TAILQ_INIT(q);
 	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	if (query == NULL || evhttp_parse_query_str(query, &q) == -1)
-		return NULL;
-	if ((v = evhttp_find_header(&q, key)) != NULL)
-		r = xstrdup(v);
-	evhttp_clear_headers(&q);
-	return r;
+	if (query == NULL)
+		return 0;
+	if ((bad = http_escapes(query)) != NULL) {
+		http_error(req, 400, "the query string has %s", bad);
+		return -1;
+	}
+	if (evhttp_parse_query_str(query, q) == -1) {
+		http_error(req, 400, "the query string is malformed: give "
+		    "key=value pairs joined by '&'");
+		evhttp_clear_headers(q);
+		return -1;
+	}
+	if ((bad = http_keys_bad(q, allowed, why, sizeof why)) != NULL) {
+		http_error(req, 400, "%s", bad);
+		evhttp_clear_headers(q);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -444,30 +577,6 @@ http_refuse(struct evhttp_request *req, int status, const char *why)
 	http_error(req, status, "%s", why);
 }
 
-/* A request has been answered in full, and libevent parses the next one
- * now.  That one may have been read with it (pipelined) and never seen by
- * conn_in, which looks at the first head of what arrives: check its head
- * first. */
-static void
-http_answered(struct evhttp_request *req, void *arg)
-{
-	struct nadzord			*ctx = arg;
-	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
-	struct bufferevent		*bev;
-	struct conn			*c;
-
-	if (evcon == NULL)
-		return;
-	bev = evhttp_connection_get_bufferevent(evcon);
-	LIST_FOREACH(c, &ctx->conns, entry) {
-		if (c->bev != bev)
-			continue;
-		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
-			conn_check(c, bufferevent_get_input(bev));
-		return;
-	}
-}
-
 /* Find the route for a request; 405 when the path exists but not the method. */
 static void
 http_route(struct evhttp_request *req, void *arg)
@@ -477,7 +586,6 @@ http_route(struct evhttp_request *req, void *arg)
 	int		 method = evhttp_request_get_command(req), known = 0;
 	size_t		 i, n;
 
-	evhttp_request_set_on_complete_cb(req, http_answered, ctx);
 	if ((why = http_framing(req)) != NULL) {
 		http_refuse(req, strstr(why, "Transfer") ? 411 : 400, why);
 		return;
@@ -554,7 +662,7 @@ http_listen(const char *hostport, char **err)
 	struct evutil_addrinfo	 hints, *ai = NULL;
 	char			 host[256], port_s[8];
 	unsigned short		 port;
-	int			 fd = -1, on = 1;
+	int			 fd = -1, on = 1, rc;
 
 	if (http_hostport(hostport, host, sizeof host, &port) == -1) {
 		xasprintf(err, "--listen %s: expected HOST:PORT", hostport);
@@ -565,21 +673,26 @@ http_listen(const char *hostport, char **err)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_ADDRCONFIG;
-	if (evutil_getaddrinfo(host, port_s, &hints, &ai) == 0 &&
-	    (fd = http_socket(ai->ai_family)) != -1 &&
-	    (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
+	if ((rc = evutil_getaddrinfo(host, port_s, &hints, &ai)) != 0) {
+		xasprintf(err, "cannot listen on %s: %s", hostport,
+		    evutil_gai_strerror(rc));
+		return -1;
+	}
+	if ((fd = http_socket(ai->ai_family)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == -1 ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
-	    listen(fd, 128) == -1)) {
-		close(fd);
-		fd = -1;
-	}
-	if (ai != NULL)
-		evutil_freeaddrinfo(ai);
-	if (fd == -1)
-		xasprintf(err, "cannot listen on %s (address in use, or not "
-		    "an address of this machine?)", hostport);
+	    listen(fd, 128) == -1)
+		goto fail;
+	evutil_freeaddrinfo(ai);
 	return fd;
+fail:
+	rc = errno;	/* before close() and malloc() may change it */
+	if (fd != -1)
+		close(fd);
+	evutil_freeaddrinfo(ai);
+	xasprintf(err, "cannot listen on %s: %s", hostport, strerror(rc));
+	return -1;
 }
 
 int

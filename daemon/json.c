@@ -7,28 +7,7 @@
 
 #include "json.h"
 #include "record.h"
-
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	else if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2)
-		n = 2;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3;
-	else if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
+#include "xmlsafe.h"
 
 void
 jbuf_init(struct jbuf *j, struct evbuffer *out)
@@ -60,7 +39,8 @@ jbuf_add(struct jbuf *j, const void *p, size_t n)
 }
 
 /* The end of the run at p that needs no escaping: printable ASCII but
- * quote and backslash, and valid UTF-8 sequences. */
+ * quote and backslash, and valid UTF-8 sequences (the record checks' own
+ * test: no surrogate or overlong form reaches a JSON reader). */
 static const unsigned char *
 json_run(const unsigned char *p)
 {
@@ -69,7 +49,7 @@ json_run(const unsigned char *p)
 	for (;;) {
 		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
 			p++;
-		else if (*p >= 0x80 && (n = utf8_len(p)) > 0)
+		else if (*p >= 0x80 && (n = xmlsafe_utf8_len(p, 4)) > 0)
 			p += n;
 		else
 			return p;

@@ -9,10 +9,11 @@
 
 #include "listcache.h"
 #include "log.h"
+#include "store.h"
 
 struct lentry {
 	TAILQ_ENTRY(lentry)	 entry;		/* most recently used first */
-	uint64_t		 hash;
+	uint64_t		 hash;		/* of the key: most keys differ in it */
 	unsigned char		*key;
 	size_t			 keylen;
 	char			*body;
@@ -26,18 +27,8 @@ struct listcache {
 	size_t			 bytes;
 	unsigned long long	 gen;		/* what every entry was read at */
 	unsigned char		 law[32];	/* and rendered under */
+	unsigned long long	 served;	/* answers sent from an entry */
 };
-
-/* FNV-1a of a key: most keys differ in it, so few are compared whole. */
-static uint64_t
-lc_hash(const unsigned char *p, size_t len)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	while (len-- > 0)
-		h = (h ^ *p++) * 1099511628211ULL;
-	return h;
-}
 
 /* Let go of an entry: freed when neither the cache nor an answer holds it. */
 static void
@@ -124,7 +115,7 @@ listcache_get(struct listcache *c, unsigned long long gen,
 	struct lentry *e;
 
 	lc_epoch(c, gen, law);
-	if ((e = lc_find(c, lc_hash(key, keylen), key, keylen)) == NULL)
+	if ((e = lc_find(c, store_hash(key, keylen), key, keylen)) == NULL)
 		return -1;
 	e->refs++;
 	if (evbuffer_add_reference(out, e->body, e->len, lentry_written,
@@ -134,7 +125,15 @@ listcache_get(struct listcache *c, unsigned long long gen,
 	}
 	TAILQ_REMOVE(&c->entries, e, entry);
 	TAILQ_INSERT_HEAD(&c->entries, e, entry);
+	c->served++;
 	return 0;
+}
+
+void
+listcache_stats(struct listcache *c, size_t *kept, unsigned long long *served)
+{
+	*kept = c->n;
+	*served = c->served;
 }
 
 void
@@ -144,7 +143,7 @@ listcache_put(struct listcache *c, unsigned long long gen,
 {
 	struct lentry	*e;
 	size_t		 len = evbuffer_get_length(body);
-	uint64_t	 h = lc_hash(key, keylen);
+	uint64_t	 h = store_hash(key, keylen);
 
 	/* Read before a change the cache has already seen: old already. */
 	if (gen < c->gen || len == 0 || len + keylen > LISTCACHE_ENTRY_MAX)

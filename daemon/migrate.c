@@ -190,6 +190,34 @@ static const char *migrations[] = {
 	 * due order: on obligation_due alone it walks every met and late
 	 * duty of ten years to find the open ones. */
 	"CREATE INDEX obligation_state_due ON obligation (state, due);",
+
+	/* 8: the other filters of that list (oblist.c), each an index that
+	 * starts with it, so a list of one region, rule or record reads its
+	 * own rows, not every duty of ten years: region (what every
+	 * regional caller reads), region and state, region and rule, rule.
+	 * The dated half of the list wants them in due order, the undated
+	 * half in id order: one partial index of each for each half.  Being
+	 * partial, only a query that says "due IS [NOT] NULL" (the list's)
+	 * can use them: the plans of the alerts list, the reports and the
+	 * derivations stay as they were.  Records by ref alone, which the
+	 * list is given without a region. */
+	"CREATE INDEX obligation_region_due ON obligation (region, due)"
+	"  WHERE due IS NOT NULL;"
+	"CREATE INDEX obligation_region_state_due ON obligation"
+	"  (region, state, due) WHERE due IS NOT NULL;"
+	"CREATE INDEX obligation_region_rule_due ON obligation"
+	"  (region, rule, due) WHERE due IS NOT NULL;"
+	"CREATE INDEX obligation_rule_due ON obligation (rule, due)"
+	"  WHERE due IS NOT NULL;"
+	"CREATE INDEX obligation_region_undated ON obligation (region)"
+	"  WHERE due IS NULL;"
+	"CREATE INDEX obligation_region_state_undated ON obligation"
+	"  (region, state) WHERE due IS NULL;"
+	"CREATE INDEX obligation_region_rule_undated ON obligation"
+	"  (region, rule) WHERE due IS NULL;"
+	"CREATE INDEX obligation_rule_undated ON obligation (rule)"
+	"  WHERE due IS NULL;"
+	"CREATE INDEX record_ref ON record (ref);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -11,6 +11,7 @@
 #include "report.h"
 #include "report-figures.h"
 #include "store.h"
+#include "tz.h"
 
 /*
  * Every figure is a count (or minutes) over the records of a period, for
@@ -500,20 +501,13 @@ pass_incidents(struct period *pd)
 static int64_t
 local_ymd(int64_t t)
 {
-	int64_t	z, era, doe, yoe, doy, mp, d, m, y;
+	int	y, m, d;
 
 	if (t < -210866760000LL || t >= 253402300800LL)
 		return -1;
-	z = (t >= 0 ? t / 86400 : (t - 86399) / 86400) + 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y = yoe + era * 400 + (m <= 2);
-	return y * 10000 + m * 100 + d;
+	tz_civil_from_days(t >= 0 ? t / 86400 : (t - 86399) / 86400, &y, &m,
+	    &d);
+	return (int64_t)y * 10000 + m * 100 + d;
 }
 
 /* A person's age band: whole years at the incident's local date, from

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/buffer.h>
 #include <libxml/parser.h>
@@ -11,6 +10,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "record.h"
 #include "report.h"
 #include "report-figures.h"
 #include "submission.h"
@@ -118,16 +118,13 @@ put_section(struct evbuffer *b, const struct figures *fs, enum section s)
 	free(regs);
 }
 
-/* An instant as RFC 3339 UTC. */
+/* An instant as an attribute, in RFC 3339 UTC. */
 static void
 put_time(struct evbuffer *b, const char *attr, int64_t t)
 {
-	time_t		 tt = (time_t)t;
-	struct tm	 tm;
-	char		 s[32];
+	char	s[32];
 
-	gmtime_r(&tt, &tm);
-	strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rfc3339_format(t, 0, s, sizeof s);
 	put_attr(b, attr, s);
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <sodium.h>
 
 #include "alert.h"
 #include "events.h"
@@ -35,6 +36,14 @@ struct sched {
 	struct event		*timer;
 	struct event		*daily;
 	int			 busy;		/* jobs of ours with the writer */
+	/* One maintenance chain at a time: a trigger while one runs (a
+	 * SIGHUP during the hourly pass, two SIGHUPs) only sets maint_again,
+	 * and the chain runs once more at its end: two chains would walk the
+	 * same cursor and recompute each chunk twice. */
+	int			 maint_busy;
+	int			 maint_again;
+	long long		 maint_changed;	/* duties the chain recomputed */
+	unsigned		 maint_chunks;	/* in so many transactions */
 };
 
 /* A pass, or a maintenance job, on its way through the writer. */
@@ -45,11 +54,14 @@ struct sched_job {
 	size_t			 nids;
 	int			 maintenance;	/* recompute and periodic */
 	int			 again;		/* more maintenance to do */
+	int			 recomputed;	/* this chunk recomputed duties */
+	long long		 changed;	/* of which so many changed */
 	struct schedvec		 sv;
 	struct alertvec		 av;
 };
 
 static void	sched_arm(struct nadzord *);
+static void	maint_submit(struct nadzord *);
 
 /* Restore the heap order upwards from i. */
 static void
@@ -105,18 +117,32 @@ heap_pop(struct sched *s)
 	return top;
 }
 
+/* Read a meta value as text into buf; -1 if absent (or NULL). */
+static int
+meta_text(struct store *st, const char *key, char *buf, size_t len)
+{
+	sqlite3_stmt	*s = store_stmt(st, "SELECT value FROM meta WHERE key = ?");
+	const char	*v;
+	int		 rc = -1;
+
+	store_bind_text(s, 1, key);
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    (v = (const char *)sqlite3_column_text(s, 0)) != NULL) {
+		snprintf(buf, len, "%s", v);
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
 /* Read a meta value as a number; def if absent. */
 static long long
 meta_get(struct store *st, const char *key, long long def)
 {
-	sqlite3_stmt	*s = store_stmt(st, "SELECT value FROM meta WHERE key = ?");
-	long long	 v = def;
+	char	buf[32];
 
-	store_bind_text(s, 1, key);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return v;
+	return meta_text(st, key, buf, sizeof buf) == 0 ? strtoll(buf, NULL,
+	    10) : def;
 }
 
 static int
@@ -133,54 +159,80 @@ meta_set(struct store *st, const char *key, const char *value)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The law's digest as hex, to tell whether it changed since last time. */
-static void
-digest_hex(const struct law *law, char out[65])
+/* Drop a meta value; an absent one is no error. */
+static int
+meta_del(struct store *st, const char *key)
 {
-	size_t i;
+	sqlite3_stmt	*s = store_stmt(st, "DELETE FROM meta WHERE key = ?");
+	int		 rc;
 
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", law->digest[i]);
+	store_bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * How far a recompute got is one meta value, "recompute" = "HEX ID": the
+ * digest of the law it is for and the last obligation id done, written in
+ * the transaction of each chunk, so a restart resumes where the last
+ * commit left off (and a restart under another law starts over).  It is
+ * gone once "law" holds the digest.  nadzord before this kept the two
+ * halves as recompute_law and recompute_from: still read, then dropped.
+ */
+
+/* The id after which the recompute for the law hex resumes; 0: from the
+ * start. */
+static long long
+recompute_from(struct store *st, const char *hex)
+{
+	char		v[128], h[65];
+	long long	from;
+
+	if (meta_text(st, "recompute", v, sizeof v) == 0)
+		return sscanf(v, "%64s %lld", h, &from) == 2 &&
+		    strcmp(h, hex) == 0 && from > 0 ? from : 0;
+	if (meta_text(st, "recompute_law", h, sizeof h) == 0 &&
+	    strcmp(h, hex) == 0)
+		return meta_get(st, "recompute_from", 0);
+	return 0;
+}
+
+/* Keep how far the recompute for hex got; last 0: done, the law applied. */
+static int
+recompute_save(struct store *st, const char *hex, long long last)
+{
+	char	v[128];
+
+	if (meta_del(st, "recompute_law") == -1 ||
+	    meta_del(st, "recompute_from") == -1)
+		return -1;
+	if (last == 0)
+		return meta_del(st, "recompute") == -1 ||
+		    meta_set(st, "law", hex) == -1 ? -1 : 0;
+	snprintf(v, sizeof v, "%s %lld", hex, last);
+	return meta_set(st, "recompute", v);
 }
 
 /* Writer thread: bring duties up to date with the law (a chunk of
  * SCHED_RECOMPUTE at a time: a new calendar over a million open duties
  * must not hold the writer for a minute), then generate the periods
- * ahead.  j->again asks for another pass. */
+ * ahead.  j->again asks for the next chunk. */
 static int
 maintenance_apply(struct store *st, struct sched_job *j, struct law *law)
 {
-	char		 hex[65], buf[32];
-	sqlite3_stmt	*s;
+	char		 hex[65], cur[65], buf[32];
 	int64_t		 now = now_s(), since;
-	long long	 n, from, last;
-	int		 rc, same;
+	long long	 last;
 
-	digest_hex(law, hex);
-	s = store_stmt(st, "SELECT value FROM meta WHERE key = 'law'");
-	rc = sqlite3_step(s);
-	same = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0),
-	    hex) == 0;
-	sqlite3_reset(s);
-	if (!same) {
-		/* Resume a recompute only if it was for this same law. */
-		s = store_stmt(st, "SELECT value = ? FROM meta WHERE key ="
-		    " 'recompute_law'");
-		store_bind_text(s, 1, hex);
-		from = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) ?
-		    meta_get(st, "recompute_from", 0) : 0;
-		sqlite3_reset(s);
-		if (meta_set(st, "recompute_law", hex) == -1)
-			return WJOB_FAILED;
-		if ((n = obligation_recompute(st, law, now, from, SCHED_RECOMPUTE,
-		    &last, &j->sv)) == -1)
-			return WJOB_FAILED;
-		if (n > 0)
-			log_info("rules or calendar changed: %lld open duties "
-			    "recomputed", n);
-		snprintf(buf, sizeof buf, "%lld", last);
-		if (meta_set(st, "recompute_from", buf) == -1 ||
-		    (last == 0 && meta_set(st, "law", hex) == -1))
+	/* The law's digest, to tell whether it changed since last time. */
+	sodium_bin2hex(hex, sizeof hex, law->digest, sizeof law->digest);
+	if (meta_text(st, "law", cur, sizeof cur) == -1 ||
+	    strcmp(cur, hex) != 0) {
+		j->recomputed = 1;
+		if ((j->changed = obligation_recompute(st, law, now,
+		    recompute_from(st, hex), SCHED_RECOMPUTE, &last,
+		    &j->sv)) == -1 || recompute_save(st, hex, last) == -1)
 			return WJOB_FAILED;
 		if ((j->again = last != 0))
 			return WJOB_OK;
@@ -216,6 +268,33 @@ sched_apply(struct store *st, struct wjob *w)
 	return rc;
 }
 
+/* Loop: a maintenance job is committed (or not).  The chain goes on to
+ * its next chunk, or ends: it says what it changed, and runs once more if
+ * a trigger came meanwhile. */
+static void
+maint_done(struct nadzord *ctx, const struct sched_job *j, int ok)
+{
+	struct sched	*s = ctx->sched;
+
+	if (ok) {
+		s->maint_changed += j->changed;
+		s->maint_chunks += j->recomputed;
+		if (j->again && !ctx->stopping) {
+			maint_submit(ctx);
+			return;
+		}
+	}
+	if (s->maint_changed > 0)
+		log_info("rules or calendar changed: %lld open duties "
+		    "recomputed in %u transaction%s", s->maint_changed,
+		    s->maint_chunks, s->maint_chunks == 1 ? "" : "s");
+	s->maint_busy = 0;
+	if (s->maint_again) {
+		s->maint_again = 0;
+		sched_law_changed(ctx);
+	}
+}
+
 /* Loop: committed (or not).  Re-arm, announce, look again. */
 static void
 sched_done(struct wjob *w)
@@ -235,8 +314,8 @@ sched_done(struct wjob *w)
 	}
 	ctx->sched->busy--;
 	nadzord_job_done(ctx);
-	if (j->again && w->status == 200)
-		sched_law_changed(ctx);		/* the next chunk */
+	if (j->maintenance)
+		maint_done(ctx, j, w->status == 200);
 	schedvec_free(&j->sv);
 	alertvec_free(&j->av);
 	free(j->ids);
@@ -350,16 +429,33 @@ sched_hourly(evutil_socket_t fd, short what, void *arg)
 	sched_law_changed(arg);
 }
 
+/* Hand the next job of the maintenance chain to the writer. */
+static void
+maint_submit(struct nadzord *ctx)
+{
+	struct sched_job *j = xcalloc(1, sizeof *j);
+
+	j->maintenance = 1;
+	sched_submit(ctx, j);
+}
+
 void
 sched_law_changed(struct nadzord *ctx)
 {
-	struct sched_job *j;
+	struct sched *s = ctx->sched;
 
 	if (ctx->stopping)
 		return;
-	j = xcalloc(1, sizeof *j);
-	j->maintenance = 1;
-	sched_submit(ctx, j);
+	if (s->maint_busy) {
+		s->maint_again = 1;
+		log_debug("maintenance under way: once more at its end");
+		return;
+	}
+	s->maint_busy = 1;
+	s->maint_changed = 0;
+	s->maint_chunks = 0;
+	log_debug("maintenance started");
+	maint_submit(ctx);
 }
 
 /* Fill the heap from the database: every obligation with an event ahead. */

@@ -67,7 +67,9 @@ store_pragmas(struct store *st, char **err)
 }
 
 /* Open the database, creating it on first start, and bring its schema up to
- * date; a reader refuses a schema it does not know. */
+ * date.  One open migrates (nadzord's first, before any thread): readers
+ * and STORE_NOMIGRATE connections are opened later, on a schema made
+ * current, and have no business changing it. */
 struct store *
 store_open(const char *path, int flags, char **err)
 {
@@ -87,7 +89,8 @@ store_open(const char *path, int flags, char **err)
 	sqlite3_extended_result_codes(st->db, 1);
 	if (store_pragmas(st, err) == -1)
 		goto fail;
-	if (!(flags & STORE_READONLY) && migrate(st->db, MIGRATE_LATEST, err) == -1)
+	if (!(flags & (STORE_READONLY | STORE_NOMIGRATE)) &&
+	    migrate(st->db, MIGRATE_LATEST, err) == -1)
 		goto fail;
 	return st;
 fail:
@@ -144,15 +147,15 @@ store_stmt(struct store *st, const char *sql)
 	return stmt;
 }
 
-/* FNV-1a of a text: most cached statements differ in it, so few texts
- * are compared whole. */
-static uint64_t
-store_hash(const char *s)
+/* FNV-1a: fast on short keys, and few of them share a value. */
+uint64_t
+store_hash(const void *p, size_t len)
 {
-	uint64_t h = 14695981039346656037ULL;
+	const unsigned char	*c = p;
+	uint64_t		 h = 14695981039346656037ULL;
 
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	while (len-- > 0)
+		h = (h ^ *c++) * 1099511628211ULL;
 	return h;
 }
 
@@ -161,9 +164,10 @@ store_stmt_text(struct store *st, const char *sql)
 {
 	struct store_text	*t, *lru = &st->texts[0];
 	sqlite3_stmt		*stmt;
-	uint64_t		 h = store_hash(sql);
+	uint64_t		 h = store_hash(sql, strlen(sql));
 	size_t			 i;
 
+	/* Most cached texts differ in their hash: few are compared whole. */
 	for (i = 0; i < STORE_MAXTEXT; i++) {
 		t = &st->texts[i];
 		if (t->sql != NULL && t->hash == h && strcmp(t->sql, sql) == 0) {

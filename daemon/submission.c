@@ -2,12 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
 #include "audit.h"
 #include "log.h"
+#include "record.h"
 #include "store.h"
 #include "submission.h"
 #include "workq.h"
@@ -40,18 +40,6 @@ submission_ctype(const char *format)
 		if (strcmp(formats[i].format, format) == 0)
 			return formats[i].ctype;
 	return NULL;
-}
-
-/* A report goes to the Department from the office that answers for the
- * region (п. 65-67): region offices and zonal officers, for their own
- * regions; heads and administrators for any scope, national included.
- * District offices report to their region office, not here; analysts
- * read. */
-int
-submission_may_submit(const struct user *u)
-{
-	return u->role == ROLE_REGION || u->role == ROLE_DEPARTMENT ||
-	    u->role == ROLE_HEAD || u->role == ROLE_ADMIN;
 }
 
 int
@@ -126,18 +114,6 @@ submission_latest(struct store *st, const char *kind, const char *period,
 	return rc == SQLITE_DONE ? 1 : -1;
 }
 
-/* An instant as RFC 3339 UTC, for messages. */
-static const char *
-utc(long long t, char buf[32])
-{
-	time_t		tt = (time_t)t;
-	struct tm	tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
 /* 409 unless s may be the next version: a first one without a reason, a
  * correction of an existing one with its reason. */
 static int
@@ -154,11 +130,12 @@ submission_next(struct store *st, struct submission *s, int *status,
 	s->version = rc == 0 ? last.version + 1 : 1;
 	if (rc == 0 && s->reason == NULL) {
 		*status = 409;
+		rfc3339_format(last.at, 0, at, sizeof at);
 		xasprintf(msg, "%s %s (%s) was submitted already: #%lld, version "
 		    "%d, on %s by %s; a correction is a new version and needs "
 		    "its reason (nadzor report ... --submit --resubmit REASON)",
 		    s->kind, s->period, s->scope, last.id, last.version,
-		    utc(last.at, at), last.by);
+		    at, last.by);
 	} else if (rc == 1 && s->reason != NULL) {
 		*status = 409;
 		xasprintf(msg, "%s %s (%s) has not been submitted: there is "

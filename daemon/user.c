@@ -42,10 +42,19 @@ role_needs_region(enum role r)
 	return r == ROLE_DISTRICT || r == ROLE_REGION || r == ROLE_DEPARTMENT;
 }
 
-/* Analysts read figures; they log nothing. */
+/* Who submits what, in one place.  Records: every office that logs
+ * facts; analysts read figures and log nothing.  Reports go to the
+ * Department from the office that answers for the region (п. 65-67):
+ * region offices and zonal officers, for their own regions (the scope is
+ * checked as for reading); heads and administrators for any scope,
+ * national included.  District offices report to their region office,
+ * not here. */
 int
-role_may_submit(enum role r)
+role_may_submit(enum role r, enum submit what)
 {
+	if (what == SUBMIT_REPORT)
+		return r == ROLE_REGION || r == ROLE_DEPARTMENT ||
+		    r == ROLE_HEAD || r == ROLE_ADMIN;
 	return r != ROLE_ANALYST;
 }
 

@@ -293,9 +293,10 @@ xmlsafe_is_space(char c)
 }
 
 /* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF); 0 if invalid or cut off. */
-static size_t
-utf8_seq(const unsigned char *s, size_t avail)
+ * surrogates, nothing above U+10FFFF); 0 if invalid or cut off.  A NUL
+ * ends a sequence, so on a C string any avail of 4 or more is safe. */
+size_t
+xmlsafe_utf8_len(const unsigned char *s, size_t avail)
 {
 	unsigned char	lo = 0x80, hi = 0xbf;
 	size_t		n, i;
@@ -338,7 +339,7 @@ xmlsafe_check_utf8(const char *buf, size_t len, struct xmlsafe_error *err)
 
 	reset(err);
 	while (i < len) {
-		if (s[i] == '\0' || (n = utf8_seq(s + i, len - i)) == 0) {
+		if (s[i] == '\0' || (n = xmlsafe_utf8_len(s + i, len - i)) == 0) {
 			note(err, s[i] == '\0' ? XMLSAFE_NUL :
 			    XMLSAFE_BAD_UTF8, line, NULL, NULL);
 			err->offset = i;

@@ -48,9 +48,14 @@ struct report_req {
 	const char	*output;			/* NULL: stdout */
 	const char	*reason;	/* --resubmit: why a correction */
 };
-/* cmd-report.c: the fetched report XML written in format and lang. */
-int	report_write(FILE *, struct evbuffer *, const char *format,
-	    const char *lang);
+/* cmd-report.c: the fetched report XML rendered in format and lang, in
+ * memory: 0 with *out (free it) and *len, or -1, said on stderr. */
+int	report_render(struct evbuffer *, const char *format, const char *lang,
+	    char **out, size_t *len);
+/* cmd-report.c: bytes to FILE (NULL: stdout), all or nothing: a regular
+ * FILE is replaced whole (FILE.tmp renamed over it), never left half
+ * written.  EXIT_OK, or EXIT_REFUSED said on stderr. */
+int	report_output(const char *output, const void *, size_t len);
 /* report-submit.c: frozen reports.  A notice on stderr when the report
  * was submitted, with what changed since; the rendered report submitted,
  * then written out; "report submitted [ID]" (argv[0] is "submitted"). */
@@ -67,9 +72,9 @@ const char	*json_s(json_t *, const char *key);	/* "" if absent */
 void		 local_time(const char *rfc3339, char *buf, size_t len);
 /* Time from now to an RFC 3339 instant: "1h 05m", "-2d 03h". */
 void		 time_left(const char *rfc3339, char *buf, size_t len);
-/* GET path and hand the JSON answer to the caller (json_decref it);
- * NULL and the exit code in *rc on failure. */
-json_t		*fetch_json(struct client *, const char *path, int *rc);
+/* GET path: EXIT_OK and the JSON answer in *j (json_decref it), else the
+ * exit code, said on stderr as fetch_ok says it, and *j NULL. */
+int		 fetch_json(struct client *, const char *path, json_t **j);
 
 /* Print a command's usage to stderr (or stdout for --help) and return
  * EXIT_USAGE. */
@@ -77,20 +82,35 @@ int	cmd_usage(const char *name, int to_stdout);
 /* 1 if argv holds --help or -h (before "--"). */
 int	cmd_wants_help(int argc, char **argv);
 
-/*
- * One HTTP request to the daemon: body may be NULL.  The answer's status
- * goes in *status and its body in out.  0 if an answer came, -1 (and a
- * message on stderr) if the daemon could not be reached.
- */
-int	fetch(struct client *, const char *method, const char *path,
-	    const char *ctype, const void *body, size_t len, int *status,
-	    struct evbuffer *out);
 /* Host, port and path prefix (no trailing '/') of an http:// base URL;
  * -1 if it is not one. */
 int	fetch_url(const char *url, char *host, size_t hlen, int *port,
 	    char *prefix, size_t plen);
 /* The exit code for an HTTP status. */
 int	fetch_exit_code(int status);
+/* Add the headers every request to the daemon carries: Host (as given),
+ * User-Agent, and the token's Authorization. */
+struct evkeyvalq;
+void	fetch_headers(struct client *, struct evkeyvalq *, const char *host);
+
+/* A request's body, for fetch_ok. */
+struct fetch_body {
+	const char	*ctype;		/* its Content-Type */
+	const void	*p;
+	size_t		 len;
+};
+/* How fetch_ok says a refusal. */
+#define FETCH_STATUS	0x1	/* "nadzor: WHAT: refused (409): why" */
+#define FETCH_OWN_404	0x2	/* nothing for a 404: the caller says it */
+/*
+ * One request that must be answered 2xx (body may be NULL): EXIT_OK with
+ * the answer's body in out; else the exit code, the reason already said on
+ * stderr: fetch's message when no answer came, or "nadzor: WHAT: why" with
+ * the daemon's words, WHAT from fmt (NULL: "nadzor: why").
+ */
+int	fetch_ok(struct client *, const char *method, const char *path,
+	    const struct fetch_body *body, struct evbuffer *out, int flags,
+	    const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* The "error" string of a JSON error body, or the body itself (static). */
 const char	*fetch_error_text(struct evbuffer *);
 

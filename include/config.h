@@ -23,6 +23,7 @@ struct config {
 	int	 alert_hook_timeout;	/* seconds before it is killed */
 	int	 alert_hook_backoff;	/* seconds before the first retry */
 	size_t	 events_max_queue;	/* bytes a watcher may leave unread */
+	int	 list_timeout_ms;	/* an obligation list read longer: 503 */
 };
 
 void	config_defaults(struct config *);

@@ -41,9 +41,19 @@ void	http_scope_sql(struct evbuffer *sql, const struct user *,
 	    const char *col);
 void	http_scope_bind(struct sqlite3_stmt *, int first, const struct user *);
 
-/* The path without the query, and one query parameter (caller frees). */
+/* The path without the query. */
 const char	*http_path(struct evhttp_request *);
-char		*http_query(struct evhttp_request *, const char *key);
+/* An id at the start of rest (the path after a route's prefix), *after
+ * pointing past its digits; -1 if it is not 1 to 18 digits. */
+long long	 http_path_id(const char *rest, const char **after);
+/* The query string parsed once into q (evhttp_find_header reads it; the
+ * caller clears it), refusing what would otherwise pass unnoticed: a bad
+ * %-escape, a pair that is not key=value, a key not in allowed (NULL
+ * terminated), a key given twice.  -1 after answering 400 naming what is
+ * wrong (q is empty then). */
+struct evkeyvalq;
+int		 http_params(struct evhttp_request *,
+		    const char *const *allowed, struct evkeyvalq *q);
 
 /* Handlers, one file each. */
 void	api_records_post(struct nadzord *, struct evhttp_request *);
@@ -67,8 +77,8 @@ int	api_reports_start(struct nadzord *, char **err);
 void	api_reports_stop(struct nadzord *);
 void	api_reports_get(struct nadzord *, struct evhttp_request *,
 	    const char *rest);
-/* KIND/PERIOD of rest and ?region= of req, checked against u: the period
- * and scope of a report, or -1 once answered 404, 403 or 400. */
+/* KIND/PERIOD of rest and region (?region=, or NULL), checked against u:
+ * the period and scope of a report, or -1 once answered 404, 403 or 400. */
 struct report_period;
 struct report_scope;
 /* Queue a report computation for the reporting thread, or answer 503
@@ -78,8 +88,8 @@ int	api_reports_queue(struct nadzord *, struct evhttp_request *,
 	    struct wjob *);
 void	api_reports_dequeued(struct nadzord *);
 int	api_reports_target(struct nadzord *, struct evhttp_request *,
-	    const char *rest, const struct user *, struct report_period *,
-	    struct report_scope *);
+	    const char *rest, const char *region, const struct user *,
+	    struct report_period *, struct report_scope *);
 /* Submitted reports: POST .../{kind}/{period}/submissions, and
  * GET /api/v1/reports/submitted[/{id}[/data]]. */
 void	api_submissions_post(struct nadzord *, struct evhttp_request *,

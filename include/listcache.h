@@ -12,7 +12,8 @@ struct evbuffer;
  * the caller's scope and query: nothing in it is computed from the clock
  * (a duty turns overdue when the scheduler writes it so, through the
  * writer).  A body rendered once is therefore sent again, byte for byte,
- * until the writer commits a change (writer_generation) or another law is
+ * until the writer commits a change a list may show (writer_generation:
+ * not a /healthz probe, nor an audit entry of a read) or another law is
  * put in force (its digest).  The key is the caller's scope (role and
  * regions) and the normalized query, never the token: every request is
  * authenticated before the cache is asked.
@@ -42,5 +43,9 @@ int	listcache_get(struct listcache *, unsigned long long gen,
 void	listcache_put(struct listcache *, unsigned long long gen,
 	    const unsigned char law[32], const void *key, size_t keylen,
 	    struct evbuffer *body);
+/* Entries kept now, and answers sent from one so far: for /healthz, which
+ * shows the cache at work. */
+void	listcache_stats(struct listcache *, size_t *kept,
+	    unsigned long long *served);
 
 #endif

@@ -15,12 +15,12 @@ typedef struct json_t json_t;
  * one line on stdout instead.
  */
 
-/* "ru" (the default), "kk", "en"; -1 for anything else. */
-int		 notify_lang(const char *);
-
-/* Start the thread.  desktop 0 (--no-notify): print on stdout only.  The
- * client is used for the Acknowledge action and must outlive the notifier. */
-struct notifier	*notifier_start(struct client *, int lang, int desktop);
+/* Start the thread.  Its words are the gettext catalogues' in the language
+ * taken with i18n_use() before; lang (ru, kk or en) picks the rule's title.
+ * desktop 0 (--no-notify): print on stdout only.  The client is used for
+ * the Acknowledge action and must outlive the notifier, as must lang. */
+struct notifier	*notifier_start(struct client *, const char *lang,
+		    int desktop);
 
 /* Queue one alert (the daemon's JSON object; the notifier takes the
  * reference).  Never waits on D-Bus: a mutex held for a list append and a

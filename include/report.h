@@ -5,15 +5,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "user.h"
+
 struct evbuffer;
 struct store;
 struct submission;
 struct tz;
 
 #define REPORT_NS	"urn:nadzor:report:1"
-#define REPORT_MAXREGIONS	32
 #define REPORT_MAXQUEUED	8	/* computations waiting at most */
-#define REPORT_SCOPEMAX		(REPORT_MAXREGIONS * 16)
+#define REPORT_SCOPEMAX		(USER_MAXREGIONS * 16)
 #define REPORT_SHA256HEX	65	/* 64 hex digits and a NUL */
 
 /*
@@ -33,9 +34,9 @@ struct report_period {
 int	report_period(const char *kind, const char *period,
 	    const struct tz *, struct report_period *);
 
-/* Whose figures: no regions means the whole country. */
+/* Whose figures: no regions means the whole country; at most a user's. */
 struct report_scope {
-	char	 regions[REPORT_MAXREGIONS][16];
+	char	 regions[USER_MAXREGIONS][16];
 	size_t	 nregions;
 };
 

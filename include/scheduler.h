@@ -19,7 +19,10 @@ void	sched_stop(struct nadzord *);
 void	sched_update(struct nadzord *, const struct schedvec *);
 /* Announce alerts that have been committed. */
 void	sched_announce(struct nadzord *, const struct alertvec *);
-/* The law changed (SIGHUP): recompute open duties, then re-arm. */
+/* The law changed (SIGHUP), or the hour struck: recompute open duties
+ * and generate the periods ahead, then re-arm.  One chain of maintenance
+ * jobs runs at a time; a call while one runs makes it run once more at
+ * its end. */
 void	sched_law_changed(struct nadzord *);
 /* Obligations armed in memory: for /healthz and benchmarks. */
 unsigned long	sched_armed(struct nadzord *);

@@ -2,6 +2,9 @@
 #ifndef NADZOR_STORE_H
 #define NADZOR_STORE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 #define STORE_BUSY_MS	5000	/* how long a writer waits for another process's lock */
@@ -9,8 +12,11 @@
 struct store;
 
 #define STORE_READONLY	0x01	/* a reader: query_only, no migration */
+#define STORE_NOMIGRATE	0x02	/* a second writable connection: the first
+				 * open migrated the schema already */
 
-/* Open (creating and migrating when writable) the database at path. */
+/* Open (creating and migrating when writable, unless STORE_NOMIGRATE)
+ * the database at path. */
 struct store	*store_open(const char *path, int flags, char **err);
 void		 store_close(struct store *);
 sqlite3		*store_db(struct store *);
@@ -41,6 +47,10 @@ void	store_bind_time(sqlite3_stmt *, int, long long);
 #define MIGRATE_LATEST	(-1)
 int	migrate(sqlite3 *, int target, char **err);
 int	migrate_latest(void);
+
+/* FNV-1a of len bytes: the key of the statement cache and of the list
+ * cache (listcache.c). */
+uint64_t	store_hash(const void *, size_t len);
 
 /* Seconds and milliseconds since the epoch, from the wall clock. */
 long long	now_s(void);

@@ -44,10 +44,6 @@ int	submission_format_valid(const char *);
 /* The Content-Type a document of that format is served with. */
 const char	*submission_ctype(const char *format);
 
-/* The roles that submit reports: region offices and zonal officers (of
- * their regions: the scope is checked as for reading), heads and
- * administrators (any scope). */
-int	submission_may_submit(const struct user *);
 /* 1 if u sees every region of scope (a national one: national users only). */
 int	submission_visible(const struct user *, const char *scope);
 

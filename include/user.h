@@ -17,6 +17,13 @@ enum role {
 	ROLE_ADMIN,
 };
 
+/* What a user sends in: records (POST /api/v1/records), or reports to
+ * the Department (.../submissions). */
+enum submit {
+	SUBMIT_RECORD,
+	SUBMIT_REPORT,
+};
+
 #define USER_MAXREGIONS	32
 #define USER_LOGINMAX	64
 
@@ -33,9 +40,10 @@ struct user {
 
 const char	*role_name(enum role);
 int		 role_from_name(const char *);		/* -1 if unknown */
-/* Roles that must be limited to regions, and roles that may submit. */
+/* Roles that must be limited to regions, and roles that may submit
+ * records or reports. */
 int		 role_needs_region(enum role);
-int		 role_may_submit(enum role);
+int		 role_may_submit(enum role, enum submit);
 
 /* 1 if u may see and act on records of region. */
 int	user_sees_region(const struct user *, const char *region);

@@ -26,6 +26,10 @@ struct wjob {
 	int			 status;	/* HTTP status for the answer */
 	char			*msg;		/* why, when status >= 400 */
 	int			 applied;	/* apply() returned WJOB_OK */
+	/* For the writer: it changes nothing an obligation list shows (no
+	 * obligation, no record), so its commit keeps the lists cached
+	 * (listcache.h).  Left 0, a change drops them: safe, if slower. */
+	int			 keeps_lists;
 };
 
 TAILQ_HEAD(wjobq, wjob);

@@ -10,14 +10,17 @@ struct event_base;
 
 struct writer;
 
+/* Its connections do not migrate: open the database once without
+ * STORE_NOMIGRATE first (nadzord does, before it forks). */
 struct writer	*writer_start(const char *dbpath, struct event_base *, char **err);
 void		 writer_submit(struct writer *, struct wjob *);
 /* Commit what is queued, answer it, and join the thread. */
 void		 writer_stop(struct writer *);
-/* A number that grows after every transaction that changed a row, once it
- * is committed and before any of its jobs is answered (any thread).  Read
- * it before a read transaction: if it is the same later, nothing the
- * reader could see has changed since (listcache.h). */
+/* A number that grows after every transaction in which a job without
+ * keeps_lists (workq.h) changed a row, once it is committed and before
+ * any of its jobs is answered (any thread).  Read it before a read
+ * transaction: if it is the same later, nothing an obligation list shows
+ * has changed since (listcache.h). */
 unsigned long long	 writer_generation(struct writer *);
 /* Groups committed and jobs done so far: for logs and benchmarks. */
 void		 writer_stats(struct writer *, unsigned long long *groups,

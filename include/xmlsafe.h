@@ -94,6 +94,8 @@ int		 xmlsafe_check_encoding(const char *, size_t,
 		    struct xmlsafe_error *);
 int		 xmlsafe_check_utf8(const char *, size_t,
 		    struct xmlsafe_error *);
+/* Bytes of the valid UTF-8 sequence at s, of at most avail; 0 if none. */
+size_t		 xmlsafe_utf8_len(const unsigned char *, size_t avail);
 
 /* A tree, or NULL with *err; the caller frees it with xmlFreeDoc. */
 xmlDocPtr	 xmlsafe_parse(const char *, size_t,

@@ -3,13 +3,14 @@ are never stale and never another scope's: every change the writer commits,
 and a new time zone on SIGHUP, shows in the very next list; users of other
 regions asking the same query get their own rows; authentication still runs
 on every request."""
+import itertools
 import json
 import os
 import shutil
 import signal
 from datetime import datetime, timedelta, timezone
 
-from harness import ROOT, Daemon, incident
+from harness import ROOT, Daemon, data, incident
 from test_deadlines import action, ago, alerts, iso, wait_for
 
 
@@ -132,3 +133,109 @@ def test_a_new_time_zone_shows_at_once_after_sighup():
             "2025-03-20T07:40:00+09:00"
     finally:
         d.cleanup()
+
+
+def health(d):
+    st, _, b = d.request("GET", "/healthz")
+    assert st == 200, (st, b)
+    return json.loads(b)
+
+
+FRESH_LIMITS = itertools.count(100)      # a query no list was kept for
+
+
+def served_across(d, tok, between, jobs=None):
+    """Render a list, run between() (which gives the writer jobs jobs),
+    ask for the list again: 1 if that answer came from the cache, 0 if it
+    was rendered anew.  Given jobs, counted only over a window in which the
+    writer ran nothing else (the scheduler's start-up maintenance may
+    commit meanwhile, and rightly drop the lists): such a window is tried
+    again, with a new query each time so the first ask is always a
+    render."""
+    for _ in range(50):
+        q = "rule=call-1h&limit=%d" % next(FRESH_LIMITS)
+        before = health(d)
+        raw_list(d, tok, q)
+        between()
+        raw_list(d, tok, q)
+        after = health(d)
+        if jobs is None or after["jobs"] - before["jobs"] == jobs + 1:
+            return after["lists_served"] - before["lists_served"]
+    raise AssertionError("the writer never stood still: %r" % after)
+
+
+def test_probes_and_audited_reads_keep_the_lists():
+    """Only a commit that may change what a list shows drops the lists kept.
+    A /healthz probe writes a row of its own, and a read of a record naming
+    a person writes an audit entry, both through the writer: neither may
+    make the next list a render.  /healthz counts the answers sent from the
+    cache (lists_served); a new record still shows in the very next list."""
+    d = Daemon().start()
+    try:
+        alm = d.user("alm", "region", "KZ-75")
+        # The sample incident (it names a person), received a minute ago:
+        # nothing falls due while the test runs.
+        rec = data("incident.xml").replace(b"2025-03-20T02:15:00+05:00",
+                                           iso(ago(minutes=5)).encode())
+        rec = rec.replace(b"2025-03-20T02:40:00+05:00", iso(ago(minutes=1)).encode())
+        st, body = d.post(rec, alm)
+        assert st == 201, body
+        rid = body["records"][0]["id"]
+        h = health(d)
+        assert h["commits"] >= 1 and "lists_kept" in h, h
+        # A probe between two lists: it writes, and keeps them.
+        assert served_across(d, alm, lambda: health(d), 1) == 1, \
+            "a /healthz probe dropped the lists"
+        # An audited read (person.read) between two lists.
+        audited = d.sql("SELECT count(*) FROM audit WHERE action = 'person.read'")[0][0]
+
+        def read():
+            st, _, b = d.request("GET", "/api/v1/records/%d" % rid, token=alm)
+            assert st == 200, b
+        assert served_across(d, alm, read, 1) == 1, "an audited read dropped the lists"
+        assert d.sql("SELECT count(*) FROM audit WHERE action = 'person.read'")[0][0] > audited
+        # A record is a change a list shows: never kept across it.
+        n = [0]
+
+        def post():
+            n[0] += 1
+            st, _ = d.post(incident("KEEP-%d" % n[0], occurred=iso(ago(minutes=5)),
+                                    received=iso(ago(minutes=1))), alm)
+            assert st == 201
+        assert served_across(d, alm, post) == 0, "a new record left a list kept"
+        assert find(listing(d, alm, "rule=call-1h"), "KEEP-%d" % n[0], "call-1h")
+    finally:
+        d.cleanup()
+
+
+def test_a_list_over_its_deadline_is_stopped():
+    """The indexes keep a list to the rows it returns; should a plan ever
+    lose one, list_timeout_ms stops the list instead of the event loop: 503
+    saying so, nothing kept, and the daemon answers on.  Here the deadline
+    is 1 ms and the list 10,000 rows."""
+    d = Daemon(config={"list_timeout_ms": 1})
+    d.start()
+    try:
+        boss = d.user("boss", "head")
+        d.stop()
+        import sqlite3
+        con = sqlite3.connect(d.db)
+        con.executemany(
+            "INSERT INTO obligation (key, rule, item, ruleset, ruleset_version, action,"
+            " region, actor, start_event, starts, due, term, explain, state, created)"
+            " VALUES (?, 'call-1h', '23', 'kz', '1', 'a', 'KZ-75', 'region', 'received',"
+            " 0, ?, '1h', 'seeded', 'met', 0)",
+            (("seed/%d" % i, 1700000000 + i) for i in range(12000)))
+        con.commit()
+        con.close()
+        d.start()
+        for _ in range(2):                      # never kept: asked again, stopped again
+            st, _, b = d.request("GET", "/api/v1/obligations?limit=10000", token=boss)
+            assert st == 503, (st, b[:200])
+            msg = json.loads(b)["error"]
+            assert "longer than 1 ms" in msg and "limit" in msg, msg
+        assert health(d)["lists_kept"] == 0
+        assert d.alive()
+    finally:
+        d.cleanup()
+

@@ -128,6 +128,27 @@ def test_bad_startup_says_why():
         d.cleanup()
 
 
+def test_listen_failure_names_the_address_and_why():
+    """A socket that cannot be bound says which address and the system's
+    reason, in one line: another nadzord on the port, an address that is
+    not this machine's."""
+    nd = os.path.join(BIN, "nadzord")
+    d = Daemon().start()
+    try:
+        other = os.path.join(d.dir, "other.db")
+        for hostport, why in (("127.0.0.1:%d" % d.port, "Address already in use"),
+                              ("192.0.2.1:%d" % d.port, "Cannot assign requested address")):
+            p = subprocess.run([nd, "--db", other, "--listen", hostport, "--foreground"] +
+                               stay_root_args(), capture_output=True, timeout=20)
+            err = p.stderr.decode()
+            assert p.returncode != 0, err
+            assert "cannot listen on %s: %s" % (hostport, why) in err, err
+            assert len(err.strip().splitlines()) == 1, err
+        assert d.alive()
+    finally:
+        d.cleanup()
+
+
 def test_detached_start_and_sigterm():
     d = Daemon()
     try:

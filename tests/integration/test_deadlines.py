@@ -5,10 +5,11 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
 
-from harness import ROOT, Daemon, incident
+from harness import ROOT, VALGRIND, Daemon, incident
 
 ALMATY = timezone(timedelta(hours=5))
 
@@ -262,11 +263,17 @@ def test_periodic_duties_for_every_region():
         d.cleanup()
 
 
-def test_sighup_broken_rules_keep_old_good_calendar_recomputes():
+def with_own_rules():
+    """A daemon (not started) on a copy of rules/ the test may edit."""
     d = Daemon()
     tmp = os.path.join(d.dir, "rules")
     shutil.copytree(os.path.join(ROOT, "rules"), tmp)
     d.rules = tmp
+    return d, tmp
+
+
+def test_sighup_broken_rules_keep_old_good_calendar_recomputes():
+    d, tmp = with_own_rules()
     d.start()
     try:
         alm, zonal, boss = people(d)
@@ -373,3 +380,136 @@ def test_records_are_judged_by_the_rule_set_in_force_when_they_happened():
         assert b["due"] == "2026-01-01T02:40:00+05:00", b
     finally:
         d.cleanup()
+
+
+def call_1h_hours(rules_dir, hours):
+    """Set the term of call-1h in rules_dir's order-7 file."""
+    path = os.path.join(rules_dir, "order-7-2015.xml")
+    text = open(path).read()
+    at = text.index('<rule id="call-1h"')
+    end = text.index("</rule>", at)
+    rule = text[at:end]
+    assert '<term hours="1"/>' in rule or '<term hours="2"/>' in rule, rule
+    rule = rule.replace('<term hours="1"/>', '<term hours="%d"/>' % hours) \
+               .replace('<term hours="2"/>', '<term hours="%d"/>' % hours)
+    with open(path, "w") as f:
+        f.write(text[:at] + rule + text[end:])
+
+
+def log_since(d, offset):
+    """The daemon's log from byte offset on (logtext() keeps only the tail)."""
+    with open(d.log, "rb") as f:
+        f.seek(offset)
+        return f.read().decode("utf-8", "replace")
+
+
+def meta(d):
+    return dict(d.sql("SELECT key, value FROM meta"))
+
+
+def test_two_triggers_during_a_recompute_run_one_chain():
+    """A SIGHUP with new rules starts the recompute of every open duty, in
+    chunks of 5,000; a second SIGHUP while it runs only asks for one more
+    run at its end.  One chain walks every duty once, says so in one line,
+    and leaves each duty on the new term."""
+    d, tmp = with_own_rules()
+    d.start(env={"NADZOR_DEBUG": "1"})
+    try:
+        alm = d.user("alm", "region", "KZ-75")
+        when, recv = iso(ago(minutes=2)), iso(ago(minutes=1))
+        n = 6000 if VALGRIND else 12000     # two duties each: several chunks
+        for i in range(0, n, 1000):
+            body = b"".join(incident("CH-%05d" % k, occurred=when, received=recv)
+                            for k in range(i, i + 1000))
+            st, b = d.post(b'<batch xmlns="urn:nadzor:record:1">' + body + b"</batch>", alm)
+            assert st == 201, (st, b)
+        live = "state IN ('open', 'overdue')"
+        total = d.sql("SELECT count(*) FROM obligation WHERE " + live)[0][0]
+        calls = d.sql("SELECT count(*) FROM obligation WHERE rule = 'call-1h' AND " + live)[0][0]
+        assert calls == n and total > 10000, (calls, total)
+        law_before = meta(d)["law"]
+        call_1h_hours(tmp, 2)
+        mark = os.path.getsize(d.log)
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while "maintenance started" not in log_since(d, mark) and time.time() < deadline:
+            time.sleep(0.002)
+        d.proc.send_signal(signal.SIGHUP)
+        done = lambda: "open duties recomputed" in log_since(d, mark) and \
+            log_since(d, mark).count("maintenance started") == 2
+        assert wait_for(done, 60), log_since(d, mark)
+        time.sleep(0.5)         # the second run's commit
+        text = log_since(d, mark)
+        # The second trigger came while the chain ran: folded into it.
+        assert "maintenance under way: once more at its end" in text, text
+        lines = [l for l in text.splitlines() if "open duties recomputed" in l]
+        assert len(lines) == 1, lines
+        chunks = -(-total // 5000)
+        assert lines[0].endswith("rules or calendar changed: %d open duties recomputed "
+                                 "in %d transactions" % (calls, chunks)), (lines, total)
+        # The second run came after the chain's end, and found nothing to do.
+        assert text.index(lines[0]) < text.rindex("maintenance started"), text
+        # Complete: every call-1h duty on the new term, the law applied,
+        # no recompute left half done.
+        assert d.sql("SELECT count(*) FROM obligation WHERE rule = 'call-1h' AND " + live +
+                     " AND due - starts != 7200")[0][0] == 0
+        m = meta(d)
+        assert m["law"] != law_before and "recompute" not in m, m
+    finally:
+        d.cleanup()
+
+
+def test_recompute_cut_short_resumes_from_the_kept_cursor():
+    """A restart in the middle of a recompute resumes after the last duty
+    its commit recorded, under the same law: from the one meta key, and from
+    the two keys nadzord kept before (recompute_law, recompute_from), which
+    are then dropped."""
+    base, tmp = with_own_rules()
+    base.start()
+    try:
+        alm = base.user("alm", "region", "KZ-75")
+        for k in range(4):
+            assert base.post(incident("CUT-%d" % k, occurred=iso(ago(minutes=2)),
+                                      received=iso(ago(minutes=1))), alm)[0] == 201
+        assert base.stop() == 0
+        resume_from_kept_cursor(base, tmp)
+    finally:
+        base.cleanup()
+
+
+def resume_from_kept_cursor(base, tmp):
+    call_1h_hours(tmp, 2)
+    # The digest of the new law, as a daemon on a copy of the file keeps it.
+    probe = Daemon(rules=tmp)
+    shutil.copy(base.db, probe.db)
+    probe.start()
+    try:
+        assert wait_for(lambda: meta(probe)["law"] != meta(base)["law"], 10)
+        newlaw = meta(probe)["law"]
+    finally:
+        probe.cleanup()
+    ids = [r[0] for r in base.sql("SELECT id FROM obligation WHERE rule = 'call-1h' ORDER BY id")]
+    assert len(ids) == 4, ids
+    for old_keys in (True, False):
+        d = Daemon(rules=tmp)
+        shutil.copy(base.db, d.db)
+        con = sqlite3.connect(d.db)
+        if old_keys:
+            con.execute("INSERT INTO meta VALUES ('recompute_law', ?), ('recompute_from', ?)",
+                        (newlaw, str(ids[1])))
+        else:
+            con.execute("INSERT INTO meta VALUES ('recompute', ?)", ("%s %d" % (newlaw, ids[1]),))
+        con.commit()
+        con.close()
+        d.start()
+        try:
+            assert wait_for(lambda: meta(d)["law"] == newlaw, 10), d.logtext()
+            terms = dict(d.sql("SELECT id, due - starts FROM obligation WHERE rule = 'call-1h'"))
+            # Those up to the cursor were done before the restart.
+            assert [terms[i] for i in ids] == [3600, 3600, 7200, 7200], (old_keys, terms)
+            m = meta(d)
+            assert not {"recompute", "recompute_law", "recompute_from"} & set(m), m
+            assert "rules or calendar changed: 2 open duties recomputed in 1 transaction\n" \
+                in d.logtext(), d.logtext()
+        finally:
+            d.cleanup()

@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import stat
 import time
 
@@ -231,3 +232,29 @@ def test_bad_hook_configuration_is_refused_at_start():
         assert p.returncode != 0 and b"alert_hook" in p.stderr, p.stderr
     finally:
         shutil.rmtree(d.dir, ignore_errors=True)
+
+
+def test_alert_of_a_duty_left_without_a_term_says_null():
+    """A recompute can leave a duty without a due time after its alerts
+    were raised: they then say obligation_due null, never 1970."""
+    d = Daemon().start()
+    try:
+        alm, zonal, boss = people(d)
+        d.post(late("NULLDUE-1"), alm)
+        assert wait_for(lambda: json.loads(d.request(
+            "GET", "/api/v1/alerts", token=zonal)[2]), 10)
+        d.stop()
+        con = sqlite3.connect(d.db)
+        with con:
+            con.execute("UPDATE obligation SET due = NULL WHERE id IN "
+                        "(SELECT obligation FROM alert)")
+        con.close()
+        d.start()
+        alerts = json.loads(d.request("GET", "/api/v1/alerts", token=zonal)[2])
+        assert alerts and all(a["obligation_due"] is None for a in alerts), alerts
+        s = Stream(d, zonal, last=0)
+        assert wait_for(lambda: s.pump(0.2) and s.events, 5), s.buf[-500:]
+        assert all(e["obligation_due"] is None for e in s.events), s.events
+        s.close()
+    finally:
+        d.cleanup()

@@ -259,3 +259,42 @@ def test_long_report_reader_does_not_hold_up_ingest():
         assert count(d, "SELECT count(*) FROM record WHERE ref LIKE 'LONG-%'") == 2000
     finally:
         d.cleanup()
+
+
+def thread_switches(pid, name):
+    """Context switches of pid's thread called name so far, or None."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            if f.read().strip() != name:
+                continue
+        with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+            return sum(int(l.split()[1]) for l in f
+                       if l.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")))
+    return None
+
+
+def test_checkpointer_sleeps_until_a_commit():
+    """The checkpointer wakes for commits, not on a timer: idle, its thread
+    does not run at all; a commit (GET /healthz writes a row) has its frames
+    copied back into the database file at once."""
+    d = Daemon().start()
+    try:
+        time.sleep(1.5)         # start-up's own commits, checkpointed
+        before = thread_switches(d.proc.pid, "nadzord-ckpt")
+        assert before is not None or VALGRIND, "no thread nadzord-ckpt"
+        mtime = os.stat(d.db).st_mtime_ns
+        time.sleep(2)
+        if before is not None:
+            idle = thread_switches(d.proc.pid, "nadzord-ckpt") - before
+            assert idle == 0, "the checkpointer woke %d times with nothing to do" % idle
+        assert os.stat(d.db).st_mtime_ns == mtime, "the database file changed while idle"
+        assert d.request("GET", "/healthz")[0] == 200
+        t0 = time.time()
+        while os.stat(d.db).st_mtime_ns == mtime and time.time() - t0 < 5:
+            time.sleep(0.01)
+        took = time.time() - t0
+        assert os.stat(d.db).st_mtime_ns != mtime, "no checkpoint after a commit"
+        assert took < (5 if SANITIZED or VALGRIND else 1), took
+        print("     idle: no wake-up in 2 s; a commit checkpointed after %.3fs" % took)
+    finally:
+        d.cleanup()

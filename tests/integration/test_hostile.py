@@ -596,6 +596,89 @@ def test_http_nul_in_pipelined_header():
         d.cleanup()
 
 
+def test_http_malformed_query_strings():
+    """A query string is parsed once and every parameter checked: a limit
+    that is not a number from 1 to 10000, an unknown key, a key given
+    twice, a pair without '=', a bad %-escape or a %00 answer 400 naming
+    what is wrong, never the whole list as if nothing had been asked.
+    Valid queries answer as before."""
+    d = new_daemon()
+    try:
+        tok, snap = seed(d)
+        boss = d.user("boss", "head")
+        limit = "limit: a number from 1 to 10000"
+        cases = [
+            ("/api/v1/obligations?limit=abc", limit),
+            ("/api/v1/obligations?limit=0", limit),
+            ("/api/v1/obligations?limit=-5", limit),
+            ("/api/v1/obligations?limit=99999999999", limit),
+            ("/api/v1/obligations?limit=10001", limit),
+            ("/api/v1/obligations?limit=", limit),
+            ("/api/v1/obligations?limit=5x", limit),
+            ("/api/v1/obligations?lmit=5", "unknown parameter 'lmit'"),
+            ("/api/v1/obligations?limit=5&limit=6", "limit: given more than once"),
+            ("/api/v1/obligations?state=open&state=met", "state: given more than once"),
+            ("/api/v1/obligations?limit", "malformed"),
+            ("/api/v1/obligations?&limit=5", "malformed"),
+            ("/api/v1/obligations?=5", "malformed"),
+            ("/api/v1/obligations?region=%zz", "'%' not followed by two hex digits"),
+            ("/api/v1/obligations?region=KZ-75%4", "'%' not followed by two hex digits"),
+            ("/api/v1/obligations?region=KZ-75%00", "%00"),
+            ("/api/v1/obligations?region=kz75", "region: a code such as KZ-75"),
+            ("/api/v1/obligations?record=", "record: the ref of a record"),
+            ("/api/v1/obligations?rule=", "rule: the id of a rule"),
+            ("/api/v1/obligations?state=closed", "state: one of"),
+            ("/api/v1/obligations?due_before=soon", "due_before: give epoch seconds"),
+            ("/api/v1/alerts?mine=yes", "mine: 0 or 1"),
+            ("/api/v1/alerts?since=x&since=y", "since: given more than once"),
+            ("/api/v1/alerts?limit=5", "unknown parameter 'limit'"),
+            ("/api/v1/records?region=KZ-75&ref=A&ref=B", "ref: given more than once"),
+            ("/api/v1/reports/quarterly/2025-Q1?region=KZ-75&format=pdf",
+             "unknown parameter 'format'"),
+        ]
+        problems = []
+        for path, want in cases:
+            st, _, b = d.request("GET", path, token=boss)
+            try:
+                msg = json.loads(b)["error"]
+            except (ValueError, KeyError):
+                msg = b[:200]
+            print("     %-62s %d %s" % (path, st, msg))
+            if st != 400 or want not in msg:
+                problems.append("%s: %d %r, want 400 naming %r" % (path, st, msg, want))
+        # The same checks on a POST's query string.
+        st, _, b = d.request("POST", "/api/v1/reports/quarterly/2025-Q1/submissions"
+                             "?format=pdf&format=html&data_sha256=" + "0" * 64,
+                             body=b"%PDF-1.4", token=boss,
+                             headers={"Content-Type": "application/pdf"})
+        if st != 400 or b"format: given more than once" not in b:
+            problems.append("submission with format twice: %d %r" % (st, b[:200]))
+        # Valid queries: answered as before, %-escapes decoded.
+        lists = {}
+        for q in ("", "limit=1", "limit=10000", "state=open&limit=5", "region=KZ-75",
+                  "region=KZ%2D75", "due_before=2100-01-01T00:00:00Z",
+                  "due_before=4102444800", "rule=call-1h&record=ALM-2025-0142"):
+            st, _, b = d.request("GET", "/api/v1/obligations?" + q, token=boss)
+            if st != 200:
+                problems.append("valid ?%s: %d %r" % (q, st, b[:200]))
+            else:
+                lists[q] = json.loads(b)
+        if lists.get("region=KZ%2D75") != lists.get("region=KZ-75") or not lists.get("region=KZ-75"):
+            problems.append("?region=KZ%2D75 is not ?region=KZ-75")
+        if len(lists.get("limit=1", [])) != 1 or \
+                [o["rule"] for o in lists.get("rule=call-1h&record=ALM-2025-0142", [])] != ["call-1h"]:
+            problems.append("valid filters: %r" % {k: len(v) for k, v in lists.items()})
+        for path in ("/api/v1/alerts?mine=1", "/api/v1/alerts?mine=0&since=2025-01-01T00:00:00Z",
+                     "/api/v1/records?region=KZ-75&ref=ALM-2025-0142"):
+            st, _, b = d.request("GET", path, token=tok)
+            if st != 200:
+                problems.append("valid %s: %d %r" % (path, st, b[:200]))
+        assert not problems, "\n".join(problems)
+        assert_intact(d, snap, tok, "malformed query strings")
+    finally:
+        d.cleanup()
+
+
 def test_http_version():
     """Request lines of other versions than HTTP/1.0 and 1.1 (found by
     fuzz-http: tests/fuzz/corpus-http/crash-version-09): libevent served

@@ -7,14 +7,18 @@ catalogues in reports/po/, in Russian, Kazakh and English; the PDFs are read
 back with poppler (pdftotext, pdftoppm, pdffonts)."""
 import ast
 import contextlib
+import copy
 import csv
+import http.server
 import io
 import os
 import re
 import shutil
+import stat
 import struct
 import subprocess
 import tempfile
+import threading
 import xml.etree.ElementTree as ET
 import zlib
 
@@ -283,6 +287,21 @@ def pdf_text(path, page=None, mode="-layout"):
     return subprocess.run(args + [path, "-"], capture_output=True, check=True).stdout.decode()
 
 
+def pdf_words(path):
+    """(page, word, xMin, yMin, xMax, yMax) of every word pdftotext finds, in
+    points from the page's top left."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-bbox", path, "-"],
+                         capture_output=True, check=True).stdout.decode()
+    words, page = [], 0
+    for m in re.finditer(r'<page |<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                         r'yMax="([\d.]+)">(.*?)</word>', out):
+        if m.group(0) == "<page ":
+            page += 1
+        else:
+            words.append((page, m.group(5)) + tuple(float(m.group(i)) for i in range(1, 5)))
+    return words
+
+
 def pdf_lines(text):
     """The text's lines with their runs of spaces made one, empty ones left out."""
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
@@ -401,6 +420,31 @@ def check_pdf(d, token, lang, cat, expected):
     n = check_pdf_pages(path, cat, pngdir)
     shutil.rmtree(pngdir)
     return path, n, text
+
+
+class FakeDaemon:
+    """A stand-in nadzord answering every request with one crafted answer:
+    what a real daemon would never send."""
+
+    def __init__(self, body, status=200, ctype="application/xml"):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.srv.shutdown()
+        self.srv.server_close()
 
 
 @contextlib.contextmanager
@@ -545,6 +589,79 @@ REGIONS = ["KZ-71", "KZ-75", "KZ-79", "KZ-10", "KZ-11", "KZ-15", "KZ-19", "KZ-23
            "KZ-62", "KZ-63", "MIL", "TRN"]
 
 
+PDF_W, PDF_H, PDF_MARGIN = 595.28, 841.89, 42.0
+
+
+def crafted_report(xml, regions):
+    """The daemon's report made hostile: `regions` regions in by-region (the
+    copies X000...), the first one's code 120 letters long, bars for -7,
+    1e999 and nan, a value of 3000 digits, and a figure whose id of 450
+    characters has no translation."""
+    ET.register_namespace("", NS["r"])
+    root = ET.fromstring(xml)
+    by = root.find("r:section[@id='by-region']", NS)
+    rows = by.findall("r:row", NS)
+    for i in range(regions - len(rows)):
+        row = copy.deepcopy(rows[i % len(rows)])
+        row.set("key", "X%03d" % i)
+        by.append(row)
+    rows[0].set("key", "KZ-" + "Ж" * 120)
+    for row, attr, value in ((rows[1], "current", "-7"), (rows[2], "previous", "1e999"),
+                             (rows[3], "current", "nan")):
+        row.find("r:figure[@id='incidents.total']", NS).set(attr, value)
+    cats = root.find("r:section[@id='categories']", NS)
+    cats.find("r:figure", NS).set("current", "9" * 3000)
+    ET.SubElement(cats, "{%s}figure" % NS["r"], {
+        "id": "figure." + "очень-длинный-" * 30, "current": "1", "previous": "0",
+        "change": "1"})
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def check_crafted_pdf(d, token, cat):
+    """A report of 200 regions and overlong values (from a stand-in daemon):
+    the PDF is made without a word from cairo, pango or GLib; every word stays
+    on its page within the margins (a long value is cut with an ellipsis in
+    its cell, a long label after three lines); the chart shows as many
+    regions as fit a page and says how many it leaves out; the tables list
+    them all."""
+    st, _, xml = d.request("GET", "/api/v1/reports/quarterly/2025-Q1", token=token)
+    assert st == 200, st
+    fake = FakeDaemon(crafted_report(xml, 200))
+    path = os.path.join(d.dir, "crafted.pdf")
+    try:
+        with bare_client_env():
+            p = d.nadzor("--url", fake.url, "report", "quarterly", "2025-Q1", "--format",
+                         "pdf", "--lang", "ru", "-o", path, token=token)
+    finally:
+        fake.close()
+    assert p.returncode == 0 and p.stderr == b"", (p.returncode, p.stderr.decode()[-2000:])
+    words = pdf_words(path)
+    off = [w for w in words if w[2] < PDF_MARGIN - 1 or w[4] > PDF_W - PDF_MARGIN + 1
+           or w[3] < PDF_MARGIN - 1 or w[5] > PDF_H]
+    assert not off, off[:5]
+    # pdftotext reads a cut text whole (cairo keeps it beside the glyphs
+    # drawn): what was cut shows in how little room its words take.
+    value = [w for w in words if w[1].startswith("9" * 200)]
+    assert len(value) == 1 and value[0][4] - value[0][2] <= 58 and \
+        value[0][5] - value[0][3] < 12, value
+    code = [w for w in words if w[1].startswith("KZ-ЖЖЖ")]
+    assert len(code) >= 2 and all(w[4] - w[2] <= 60 and w[5] - w[3] < 12 for w in code), code
+    label = [w for w in words if "очень-длинный-" in w[1]]
+    assert label and len({round(w[3]) for w in label}) <= 3, label
+    drawn = " ".join(pdf_text(path, mode="-raw").split())
+    more = re.escape(cat["chart.more"]).replace(re.escape("{n}"), r"(\d+)")
+    m = re.search(more, drawn)
+    assert m, drawn[:3000]
+    shown = [w[1] for w in words if w[0] == 1 and w[2] < PDF_MARGIN + 1 and
+             re.fullmatch(r"X\d{3}|KZ-.*|MIL|TRN", w[1])]
+    assert 20 <= len(shown) < 200 and len(shown) + int(m.group(1)) == 200, (len(shown), m.group(0))
+    missing = [k for k in ["X%03d" % i for i in range(200 - len(REGIONS))] if " %s " % k not in drawn]
+    assert not missing, missing[:10]
+    n = pdf_pages(path)
+    for i in (1, n):
+        assert cat["page.n-of-m"].format(n=i, m=n) in pdf_lines(pdf_text(path, i)), (path, i)
+
+
 def test_reports_pdf_many_regions_and_bad_options():
     """Every region: the tables run over many pages, each repeating its header
     row; the chart has a bar pair per region.  A wrong --format, --lang or
@@ -581,6 +698,7 @@ def test_reports_pdf_many_regions_and_bad_options():
         # 22 regions' compliance rows run over several pages.
         assert check_pdf_breaks(path, n, cat) >= 2
         assert pdf_lines(pdf_text(path, 2))[0].startswith(cat["col.figure"] + " ")
+        check_crafted_pdf(d, analyst, cat)
 
         # Wrong options are named, before the daemon is asked.
         for args, words in ((("--format", "docx"), b"unknown --format 'docx'; one of xml csv html pdf"),
@@ -611,5 +729,66 @@ def test_reports_pdf_many_regions_and_bad_options():
             assert b"by-region,incidents.total,incidents.total,KZ-71," in p.stdout
         finally:
             del os.environ["NADZOR_LOCALEDIR"]
+    finally:
+        d.cleanup()
+
+
+def test_reports_output_file_whole_or_untouched():
+    """-o FILE is written whole or not at all: a report that cannot be made
+    (a refusal, a usage error, a stylesheet that is not there, an answer that
+    is not a report) leaves the FILE that was there as it was, and no
+    FILE.tmp; a good one replaces it, keeping its mode, and through a link
+    replaces the file linked to.  A FILE that is not a regular file
+    (/dev/stdout) is written in place."""
+    d = Daemon().start()
+    try:
+        load(d)
+        analyst = d.user("an", "analyst")
+        regional = d.user("zh2", "region", "KZ-19")
+        out = os.path.join(d.dir, "q1.html")
+
+        def untouched(p, rc):
+            assert p.returncode == rc, (rc, p.returncode, p.stderr)
+            with open(out, "rb") as f:
+                assert f.read() == b"GOOD", p.stderr
+            assert os.listdir(d.dir).count("q1.html.tmp") == 0, os.listdir(d.dir)
+
+        with open(out, "wb") as f:
+            f.write(b"GOOD")
+        os.chmod(out, 0o640)
+        q = ("report", "quarterly", "2025-Q1", "--format", "html", "-o", out)
+        untouched(d.nadzor(*q, "--region", "KZ-75", token=regional), 3)    # refused (403)
+        untouched(d.nadzor(*q, "--lang", "de", token=analyst), 2)
+        os.environ["NADZOR_REPORTS"] = os.path.join(d.dir, "no-such-dir")
+        try:
+            p = d.nadzor(*q, token=analyst)
+        finally:
+            del os.environ["NADZOR_REPORTS"]
+        untouched(p, 1)
+        assert b"cannot read the stylesheet" in p.stderr, p.stderr
+        fake = FakeDaemon(b"<html>not a report</html>")
+        try:
+            p = d.nadzor("--url", fake.url, *q, token=analyst)
+        finally:
+            fake.close()
+        untouched(p, 1)
+        assert b"not a report" in p.stderr, p.stderr
+
+        p = d.nadzor(*q, token=analyst)
+        assert p.returncode == 0 and p.stdout == b"" and not p.stderr, p.stderr
+        with open(out, encoding="utf-8") as f:
+            assert "Квартальный анализ" in f.read()
+        assert stat.S_IMODE(os.stat(out).st_mode) == 0o640
+        assert not [n for n in os.listdir(d.dir) if n.endswith(".tmp")], os.listdir(d.dir)
+
+        link = os.path.join(d.dir, "latest.csv")
+        os.symlink("q1.html", link)
+        p = d.nadzor("report", "quarterly", "2025-Q1", "--format", "csv", "-o", link,
+                     token=analyst)
+        assert p.returncode == 0, p.stderr
+        assert os.path.islink(link) and open(out, encoding="utf-8").read().startswith("section,")
+
+        p = d.nadzor("report", "quarterly", "2025-Q1", "-o", "/dev/stdout", token=analyst)
+        assert p.returncode == 0 and p.stdout.startswith(b"<?xml"), p.stderr
     finally:
         d.cleanup()

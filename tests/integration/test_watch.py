@@ -371,6 +371,51 @@ def test_watch_refusals_end_with_the_documented_exit_codes():
     assert p.returncode == 2, p
 
 
+def test_watch_due_time_from_the_alert_and_words_from_the_catalogue():
+    """The duty's due time is the alert's obligation_due: nothing is asked
+    of the daemon but the stream (a warning's and an escalation's own "due"
+    are not the duty's, and are never shown as it).  The words are the
+    gettext catalogue's: another catalogue (NADZOR_LOCALEDIR) changes them."""
+    soon, past = ago(minutes=-120), ago(minutes=180)
+    a1 = alert(1, kind="warning", due=iso(ago(minutes=-60)), obligation_due=iso(soon))
+    a2 = alert(2, kind="escalation", due=iso(ago(minutes=120)), obligation_due=iso(past))
+    a3 = alert(3, kind="warning", due=iso(ago(minutes=-60)))     # no obligation_due
+    f = FakeStream(lambda n, h: [event(a1), event(a2), event(a3)])
+    loc = tempfile.mkdtemp(prefix="nadzor-locale-")
+    w = w2 = None
+    try:
+        w = Watcher(f.url, "T", "--no-notify", "--once", "3", desktop=False)
+        assert w.wait(20) == 0, w.stderr()
+        lines = w.lines()
+        assert len(lines) == 3, lines
+        assert lines[0].startswith("Срок истекает: Заголовок 1 — Запись: R-1; Регион: KZ-75; "
+                                   "Срок: %s; " % soon.astimezone(ALMATY).strftime(
+                                       "%Y-%m-%d %H:%M +05:00")), lines
+        assert re.search(r"; Осталось: (1 ч 59|2 ч 00) мин; Оповещение № 1$", lines[0]), lines
+        assert re.search(r"; Просрочено на: (2 ч 59|3 ч 00) мин; Оповещение № 2$", lines[1]), lines
+        assert lines[2] == "Срок истекает: Заголовок 3 — Запись: R-3; Регион: KZ-75; " \
+                           "Оповещение № 3", lines
+        assert [r[":path"] for r in f.requests] == ["/api/v1/events"], f.requests
+
+        os.makedirs(os.path.join(loc, "ru", "LC_MESSAGES"))
+        with open(os.path.join(ROOT, "reports", "po", "ru.po"), encoding="utf-8") as src:
+            po = src.read().replace('msgstr "Срок истекает"', 'msgstr "Скоро срок (тест)"')
+        with open(os.path.join(loc, "ru.po"), "w", encoding="utf-8") as dst:
+            dst.write(po)
+        subprocess.run(["msgfmt", "-o", os.path.join(loc, "ru", "LC_MESSAGES", "nadzor.mo"),
+                        os.path.join(loc, "ru.po")], check=True)
+        os.environ["NADZOR_LOCALEDIR"] = loc
+        try:
+            w2 = Watcher(f.url, "T", "--no-notify", "--once", "1", desktop=False)
+        finally:
+            del os.environ["NADZOR_LOCALEDIR"]
+        assert w2.wait(20) == 0, w2.stderr()
+        assert w2.lines()[0].startswith("Скоро срок (тест): Заголовок 1 — "), w2.lines()
+    finally:
+        shutil.rmtree(loc, ignore_errors=True)
+        cleanup(w, w2, f)
+
+
 def test_ack_command_and_its_exit_codes():
     d = Daemon().start()
     try:

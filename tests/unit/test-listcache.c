@@ -114,6 +114,29 @@ test_lent(void)
 	evbuffer_free(out2);
 }
 
+/* The counts /healthz shows: entries kept, answers sent from one; a miss
+ * is not an answer sent, a new generation empties the cache. */
+static void
+test_stats(void)
+{
+	struct listcache	*c = listcache_new();
+	unsigned long long	 served;
+	size_t			 kept;
+
+	listcache_stats(c, &kept, &served);
+	ok(kept == 0 && served == 0, "empty: %zu, %llu", kept, served);
+	put(c, 1, law1, "a", "[1]");
+	put(c, 1, law1, "b", "[2]");
+	ok(has(c, 1, law1, "a", "[1]") && has(c, 1, law1, "a", "[1]") &&
+	    !has(c, 1, law1, "c", "[3]"), "two hits, a miss");
+	listcache_stats(c, &kept, &served);
+	ok(kept == 2 && served == 2, "kept %zu, served %llu", kept, served);
+	ok(!has(c, 2, law1, "a", "[1]"), "a new generation");
+	listcache_stats(c, &kept, &served);
+	ok(kept == 0 && served == 2, "kept %zu, served %llu", kept, served);
+	listcache_free(c);
+}
+
 int
 main(void)
 {
@@ -121,5 +144,6 @@ main(void)
 	test_epochs();
 	test_bounds();
 	test_lent();
+	test_stats();
 	return unit_done();
 }

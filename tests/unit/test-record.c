@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "record.h"
+#include "xmlsafe.h"
 #include "unit.h"
 
 #define NOW	INT64_C(1767225600)	/* 2026-01-01T00:00:00Z */
@@ -873,6 +874,41 @@ test_rfc3339(void)
 	}
 }
 
+/* xmlsafe_utf8_len: RFC 3629 sequences, the one test of UTF-8 that record
+ * checks and JSON answers share. */
+static void
+test_utf8_len(void)
+{
+	static const struct {
+		const char	*s;
+		size_t		 len;
+		const char	*what;
+	} c[] = {
+		{ "a", 1, "ASCII" },
+		{ "\xd0\x9a", 2, "Cyrillic К" },
+		{ "\xd2\x9b", 2, "Kazakh қ" },
+		{ "\xe2\x82\xb8", 3, "tenge sign" },
+		{ "\xf0\x9f\x98\x80", 4, "U+1F600" },
+		{ "\xf4\x8f\xbf\xbf", 4, "U+10FFFF" },
+		{ "\xc0\xaf", 0, "overlong of 2" },
+		{ "\xe0\x80\xaf", 0, "overlong of 3" },
+		{ "\xf0\x80\x80\xaf", 0, "overlong of 4" },
+		{ "\xed\xa0\x80", 0, "a surrogate" },
+		{ "\xf4\x90\x80\x80", 0, "above U+10FFFF" },
+		{ "\xf5\x80\x80\x80", 0, "lead byte f5" },
+		{ "\x80", 0, "a lone continuation" },
+		{ "\xe2\x82", 0, "cut short at the NUL" },
+		{ "\xe2\x82" "a", 0, "not a continuation" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++)
+		ok(xmlsafe_utf8_len((const unsigned char *)c[i].s, 4) ==
+		    c[i].len, "%s", c[i].what);
+	ok(xmlsafe_utf8_len((const unsigned char *)"\xe2\x82\xb8", 2) == 0,
+	    "cut short by avail");
+}
+
 /* iin_valid. */
 static void
 test_iin(void)
@@ -978,6 +1014,7 @@ main(void)
 	test_times();
 	test_persons();
 	test_rfc3339();
+	test_utf8_len();
 	test_iin();
 	test_kinds();
 	test_regressions();

@@ -66,6 +66,33 @@ test_open(void)
 	store_close(st);
 }
 
+/* Only the first open migrates: a second writable connection
+ * (STORE_NOMIGRATE, the writer's and the checkpointer's) leaves the schema
+ * as it finds it, and still writes. */
+static void
+test_nomigrate(void)
+{
+	struct store	*st;
+	char		*err = NULL;
+
+	st = store_open(fresh_db(), STORE_NOMIGRATE, &err);
+	ok(st != NULL, "opens: %s", err ? err : "");
+	ok(q1(st, "PRAGMA user_version") == 0, "no migration on a new file");
+	ok(q1(st, "SELECT count(*) FROM sqlite_master") == 0, "no tables made");
+	store_close(st);
+	st = store_open(dbpath, 0, &err);
+	ok(st != NULL && q1(st, "PRAGMA user_version") == migrate_latest(),
+	    "the first open migrates: %s", err ? err : "");
+	sqlite3_exec(store_db(st), "PRAGMA user_version=1", NULL, NULL, NULL);
+	store_close(st);
+	st = store_open(dbpath, STORE_NOMIGRATE, &err);
+	ok(st != NULL && q1(st, "PRAGMA user_version") == 1,
+	    "an older version is left alone: %s", err ? err : "");
+	ok(sqlite3_exec(store_db(st), "UPDATE health SET at = 1", NULL, NULL,
+	    NULL) == SQLITE_OK, "and it writes");
+	store_close(st);
+}
+
 /* A file at version 1 with data is upgraded and keeps its data. */
 static void
 test_upgrade(void)
@@ -186,6 +213,60 @@ test_state_due_index(void)
 	store_close(st);
 }
 
+/* Migration 8: a file at version 7 with duties and records gains the
+ * list's indexes (oblist.c, whose plans test-oblist checks) and keeps its
+ * rows; the partial indexes hold the dated and the undated duties apart,
+ * so queries without "due IS [NOT] NULL" never see them. */
+static void
+test_list_indexes(void)
+{
+	static const char *names[] = { "obligation_region_due",
+	    "obligation_region_state_due", "obligation_region_rule_due",
+	    "obligation_rule_due", "obligation_region_undated",
+	    "obligation_region_state_undated", "obligation_region_rule_undated",
+	    "obligation_rule_undated", "record_ref" };
+	struct store	*st;
+	sqlite3		*db;
+	char		*err = NULL, q[160];
+	size_t		 i;
+
+	sqlite3_open(fresh_db(), &db);
+	ok(migrate(db, 7, &err) == 0, "migrate to 7: %s", err ? err : "");
+	ok(sqlite3_exec(db, "INSERT INTO user (login, role, created) VALUES"
+	    " ('old', 'region', 1);"
+	    "INSERT INTO record (kind, ref, region, utcoff, submitted_by, stored,"
+	    " digest, xml) VALUES ('incident', 'R1', 'KZ-75', 18000, 1, 1,"
+	    " x'00', '<x/>');"
+	    "INSERT INTO obligation (key, rule, item, ruleset, ruleset_version,"
+	    " action, record, region, actor, start_event, starts, due, term,"
+	    " explain, created) VALUES ('a', 'call-1h', '23', 'kz', '1', 'x', 1,"
+	    " 'KZ-75', 'region', 'received', 0, 3600, '1h', 'e', 0),"
+	    " ('b', 'conclusion', '20', 'kz', '1', 'x', 1, 'KZ-75', 'district',"
+	    " 'occurred', 0, NULL, 'none', 'e', 0)", NULL, NULL, NULL) ==
+	    SQLITE_OK, "rows at 7: %s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	st = store_open(dbpath, 0, &err);
+	ok(st != NULL && q1(st, "PRAGMA user_version") == migrate_latest(),
+	    "upgraded from 7: %s", err ? err : "");
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(q, sizeof q, "SELECT count(*) FROM sqlite_master WHERE"
+		    " type = 'index' AND name = '%s'", names[i]);
+		ok(q1(st, q) == 1, "%s present", names[i]);
+	}
+	ok(q1(st, "SELECT count(*) FROM obligation INDEXED BY"
+	    " obligation_region_due WHERE region = 'KZ-75' AND due IS NOT NULL")
+	    == 1, "the dated duty in the dated index");
+	ok(q1(st, "SELECT count(*) FROM obligation INDEXED BY"
+	    " obligation_region_undated WHERE region = 'KZ-75' AND due IS NULL")
+	    == 1, "the undated duty in the undated index");
+	ok(q1(st, "SELECT count(*) FROM record INDEXED BY record_ref WHERE"
+	    " ref = 'R1'") == 1, "records by ref");
+	ok(plan_uses(st, "SELECT o.record FROM obligation o WHERE o.record IN"
+	    " (1, 2) AND o.rule IN ('call-1h', 'report-3h')",
+	    "obligation_record"), "a report's duties still by record");
+	store_close(st);
+}
+
 /* Tokens: shown once, stored hashed, rotated and disabled. */
 static void
 test_users(void)
@@ -225,6 +306,33 @@ test_users(void)
 	u.role = ROLE_HEAD;
 	ok(user_sees_region(&u, "KZ-75"), "a head without regions sees all");
 	store_close(st);
+}
+
+/* Who submits what: records all but analysts, reports region offices,
+ * zonal officers, heads and administrators (district offices report to
+ * their region office). */
+static void
+test_may_submit(void)
+{
+	static const struct {
+		enum role	role;
+		int		record, report;
+	} want[] = {
+		{ ROLE_DISTRICT, 1, 0 },
+		{ ROLE_REGION, 1, 1 },
+		{ ROLE_DEPARTMENT, 1, 1 },
+		{ ROLE_HEAD, 1, 1 },
+		{ ROLE_ANALYST, 0, 0 },
+		{ ROLE_ADMIN, 1, 1 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+		ok(role_may_submit(want[i].role, SUBMIT_RECORD) == want[i].record,
+		    "%s: records", role_name(want[i].role));
+		ok(role_may_submit(want[i].role, SUBMIT_REPORT) == want[i].report,
+		    "%s: reports", role_name(want[i].role));
+	}
 }
 
 /* The chain verifies, refuses edits, and names the first broken entry. */
@@ -320,10 +428,13 @@ main(void)
 {
 	log_init("test-store", 1);
 	test_open();
+	test_nomigrate();
 	test_upgrade();
 	test_submission_table();
 	test_state_due_index();
+	test_list_indexes();
 	test_users();
+	test_may_submit();
 	test_audit();
 	test_ingest();
 	unlink(fresh_db());
