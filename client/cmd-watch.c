@@ -62,6 +62,8 @@ struct watch {
 	int				 streaming;	/* 200 and an event stream */
 	const char			*why;		/* why the attempt ended */
 	long				 once, seen;	/* --once N; alerts so far */
+	int				 new_only;	/* --new-only: no pending
+							 * alerts first */
 	int				 rc;		/* exit code, -1 meanwhile */
 };
 
@@ -239,6 +241,9 @@ watch_head_cb(struct evhttp_request *req, void *arg)
 	if (w->last_id[0] != '\0')
 		fprintf(stderr, "nadzor: watching %s (resuming after event %s)\n",
 		    w->cl->url, w->last_id);
+	else if (!w->new_only)
+		fprintf(stderr, "nadzor: watching %s (your pending alerts "
+		    "first, then new ones)\n", w->cl->url);
 	else
 		fprintf(stderr, "nadzor: watching %s (alerts from now on)\n",
 		    w->cl->url);
@@ -372,7 +377,10 @@ watch_connect(struct watch *w)
 		evhttp_add_header(h, kv->key, kv->value);
 	if (w->last_id[0] != '\0')
 		evhttp_add_header(h, "Last-Event-ID", w->last_id);
-	snprintf(uri, sizeof uri, "%s/api/v1/events", w->prefix);
+	/* The first attempt asks for what still waits for the officer; after
+	 * any event the id says where to go on from. */
+	snprintf(uri, sizeof uri, "%s/api/v1/events%s", w->prefix,
+	    w->last_id[0] == '\0' && !w->new_only ? "?pending=1" : "");
 	if (evhttp_make_request(w->evcon, req, EVHTTP_REQ_GET, uri) == -1)
 		watch_retry(w, "cannot send the request");
 }
@@ -398,14 +406,16 @@ watch_signal_cb(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopbreak(w->base);
 }
 
-/* --lang, --no-notify, --once N; -1 on a usage error. */
+/* --lang, --no-notify, --once N, --new-only; -1 on a usage error. */
 static int
-watch_args(int argc, char **argv, const char **lang, int *desktop, long *once)
+watch_args(int argc, char **argv, const char **lang, int *desktop,
+    struct watch *w)
 {
 	static const struct option opts[] = {
 		{ "lang", required_argument, NULL, 'l' },
 		{ "no-notify", no_argument, NULL, 'n' },
 		{ "once", required_argument, NULL, 'o' },
+		{ "new-only", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char	*end;
@@ -416,9 +426,11 @@ watch_args(int argc, char **argv, const char **lang, int *desktop, long *once)
 			return -1;
 		else if (ch == 'n')
 			*desktop = 0;
+		else if (ch == 'N')
+			w->new_only = 1;
 		else if (ch == 'o') {
-			*once = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || *once <= 0)
+			w->once = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || w->once <= 0)
 				return -1;
 		} else if (ch != 'l')
 			return -1;
@@ -437,7 +449,7 @@ cmd_watch(struct client *cl, int argc, char **argv)
 	w.cl = cl;
 	w.rc = -1;
 	w.backoff = 1;
-	if (watch_args(argc, argv, &lang, &desktop, &w.once) == -1)
+	if (watch_args(argc, argv, &lang, &desktop, &w) == -1)
 		return cmd_usage("watch", 0);
 	if (fetch_url(cl->url, w.host, sizeof w.host, &w.port, w.prefix,
 	    sizeof w.prefix) == -1) {

@@ -27,8 +27,9 @@ static const struct cmd cmds[] = {
 	    "apply (head or admin; audited)", cmd_waive },
 	{ "alerts", "[--mine] [--since RFC3339]", "recent warnings, breaches "
 	    "and escalations", cmd_alerts },
-	{ "watch", "[--lang ru|kk|en] [--no-notify] [--once N]", "show your "
-	    "alerts on the desktop as they happen (stdout without one)",
+	{ "watch", "[--lang ru|kk|en] [--no-notify] [--once N] [--new-only]",
+	    "show your alerts on the desktop: those still pending, then each "
+	    "as it happens (stdout without one)",
 	    cmd_watch },
 	{ "ack", "ALERT-ID | --obligation OBLIGATION-ID", "acknowledge an alert, "
 	    "or all your alerts of a duty", cmd_ack },

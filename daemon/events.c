@@ -39,6 +39,9 @@ struct stream {
 
 LIST_HEAD(streams, stream);
 
+#define PENDING_DAYS	30	/* how far back a new watcher looks */
+#define PENDING_MAX	"100"	/* alerts at most, the newest */
+
 struct events {
 	struct streams	 streams;
 	struct event	*keepalive;
@@ -131,6 +134,51 @@ stream_replay(struct nadzord *ctx, struct stream *s, long long last)
 	law_release(ctx->laws, law);
 }
 
+/* A new watcher's first look (?pending=1): the caller's alerts of the
+ * last PENDING_DAYS that nobody acknowledged and whose duty is still open
+ * or overdue, the newest PENDING_MAX of them, sent oldest first.  An
+ * officer who starts the desktop in the morning sees the night's breaches
+ * still waiting for him; done duties and acknowledged alerts stay quiet.
+ * The loop reads this through alert_unacked (migration 9), never all
+ * alerts. */
+static void
+stream_pending(struct nadzord *ctx, struct stream *s)
+{
+	struct law	*law = law_acquire(ctx->laws);
+	sqlite3_stmt	*st;
+
+	st = store_stmt(ctx->reader, "SELECT * FROM (SELECT " ALERT_COLUMNS
+	    ALERT_FROM " WHERE a.recipient = ? AND a.acked IS NULL AND"
+	    " a.at >= ? AND o.state IN ('open', 'overdue')"
+	    " ORDER BY a.id DESC LIMIT " PENDING_MAX ") ORDER BY 1");
+	store_bind_text(st, 1, s->login);
+	sqlite3_bind_int64(st, 2, (now_s() - PENDING_DAYS * 86400LL) * 1000);
+	stream_rows(s, st, law);
+	law_release(ctx->laws, law);
+}
+
+/* ?pending=0|1; -1 (and a 400 sent) if the query is anything else. */
+static int
+events_params(struct evhttp_request *req, int *pending)
+{
+	static const char *const keys[] = { "pending", NULL };
+	struct evkeyvalq	 q;
+	const char		*v;
+	int			 rc = 0;
+
+	if (http_params(req, keys, &q) == -1)
+		return -1;
+	if ((v = evhttp_find_header(&q, "pending")) != NULL) {
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+			http_error(req, 400, "pending: 0 or 1");
+			rc = -1;
+		} else
+			*pending = v[0] == '1';
+	}
+	evhttp_clear_headers(&q);
+	return rc;
+}
+
 void
 api_events(struct nadzord *ctx, struct evhttp_request *req)
 {
@@ -139,8 +187,9 @@ api_events(struct nadzord *ctx, struct evhttp_request *req)
 	struct stream		*s;
 	struct user		 u;
 	const char		*last;
+	int			 pending = 0;
 
-	if (http_auth(ctx, req, &u) == -1)
+	if (http_auth(ctx, req, &u) == -1 || events_params(req, &pending) == -1)
 		return;
 	s = xcalloc(1, sizeof *s);
 	s->ctx = ctx;
@@ -162,6 +211,8 @@ api_events(struct nadzord *ctx, struct evhttp_request *req)
 	if (last != NULL && last[0] != '\0' && strlen(last) <= 18 &&
 	    last[strspn(last, "0123456789")] == '\0')
 		stream_replay(ctx, s, strtoll(last, NULL, 10));
+	else if (pending)
+		stream_pending(ctx, s);
 }
 
 void

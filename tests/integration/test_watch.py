@@ -320,8 +320,9 @@ def test_watch_stream_parser_split_chunks_crlf_cr_comments_multiline():
         assert lines[1].startswith("Срок истекает: Заголовок 2 — Запись: R-2"), lines
         assert lines[2].startswith("Эскалация: Заголовок 3 — "), lines
         assert f.requests[0]["authorization"] == "Bearer T"
-        assert f.requests[0][":path"] == "/api/v1/events"
-        assert "last-event-id" not in f.requests[0], "a first connection asks for new alerts only"
+        # A first connection asks for what is still pending, then new ones.
+        assert f.requests[0][":path"] == "/api/v1/events?pending=1"
+        assert "last-event-id" not in f.requests[0], "a first connection has no id to resume from"
     finally:
         cleanup(w, f)
 
@@ -395,7 +396,7 @@ def test_watch_due_time_from_the_alert_and_words_from_the_catalogue():
         assert re.search(r"; Просрочено на: (2 ч 59|3 ч 00) мин; Оповещение № 2$", lines[1]), lines
         assert lines[2] == "Срок истекает: Заголовок 3 — Запись: R-3; Регион: KZ-75; " \
                            "Оповещение № 3", lines
-        assert [r[":path"] for r in f.requests] == ["/api/v1/events"], f.requests
+        assert [r[":path"] for r in f.requests] == ["/api/v1/events?pending=1"], f.requests
 
         os.makedirs(os.path.join(loc, "ru", "LC_MESSAGES"))
         with open(os.path.join(ROOT, "reports", "po", "ru.po"), encoding="utf-8") as src:
@@ -728,6 +729,51 @@ def test_acknowledge_button_on_the_desktop():
         assert a and a[0]["acked_by"] == "zonal", a
     finally:
         cleanup(w, d)
+
+
+def test_new_watch_shows_what_is_still_pending_first():
+    """Started after the night's breaches, a watch shows first the alerts
+    still waiting for the officer (unacknowledged, duty still open), then
+    new ones; --new-only shows only new ones."""
+    from test_deadlines import action
+    d = Daemon().start()
+    ws = []
+    try:
+        alm, zonal, boss, zonal19 = people(d)
+        for ref in ("PEND-1", "PEND-2", "PEND-3"):
+            assert d.post(late(ref), alm)[0] == 201
+        mine = lambda ref: [a for a in alerts_of(d, zonal, mine=1) if a["record"] == ref]
+        assert wait_for(lambda: mine("PEND-1") and mine("PEND-2") and mine("PEND-3"), 10)
+        # PEND-2's alert is acknowledged; PEND-3's call is made (late).
+        for a in mine("PEND-2"):
+            assert d.request("POST", "/api/v1/alerts/%d/ack" % a["id"], token=zonal)[0] == 200
+        assert d.post(action("PEND-3-C", "PEND-3", "call-1h", iso(ago(minutes=1))), alm)[0] == 201
+        # Still pending: all of PEND-1's, PEND-3's other duties (report-3h).
+        pending = sorted(a["id"] for a in mine("PEND-1") + mine("PEND-3")
+                         if a["rule"] != "call-1h" or a["record"] == "PEND-1")
+        assert len(pending) >= 2, pending
+        w = Watcher(d.url, zonal, "--no-notify", "--once", str(len(pending) + 1), desktop=False)
+        ws.append(w)
+        w.wait_connected()
+        assert "your pending alerts first" in w.stderr(), w.stderr()
+        assert wait_for(lambda: len(w.lines()) >= len(pending), 10), (w.lines(), w.stderr())
+        shown = lambda: [int(re.search(r"№ (\d+)$", l).group(1)) for l in w.lines()]
+        assert shown() == pending, (pending, w.lines())        # oldest first
+        assert d.post(late("PEND-4"), alm)[0] == 201
+        assert w.wait(20) == 0, w.stderr()
+        assert "PEND-4" in w.lines()[-1], w.lines()
+        # Another officer, and --new-only, get none of them.
+        for tok, args in ((zonal19, ()), (zonal, ("--new-only",))):
+            w2 = Watcher(d.url, tok, "--no-notify", *args, desktop=False)
+            ws.append(w2)
+            w2.wait_connected()
+            time.sleep(1)
+            assert w2.lines() == [], (args, w2.lines())
+        assert "alerts from now on" in ws[-1].stderr(), ws[-1].stderr()
+        st, _, b = d.request("GET", "/api/v1/events?pending=yes", token=zonal)
+        assert st == 400 and b"pending: 0 or 1" in b, (st, b)
+    finally:
+        cleanup(*ws, d)
 
 
 # Desktop tests need the programs of tests/notify-env; without them they are
