@@ -218,13 +218,6 @@ static const char *migrations[] = {
 	"CREATE INDEX obligation_rule_undated ON obligation (rule)"
 	"  WHERE due IS NULL;"
 	"CREATE INDEX record_ref ON record (ref);",
-
-	/* 9: a watcher's alerts on the loop (events.c): a resume reads the
-	 * recipient's alerts after an id, a new watcher the recipient's
-	 * unacknowledged ones of the last days; neither walks everyone's. */
-	"CREATE INDEX alert_recipient ON alert (recipient, id);"
-	"CREATE INDEX alert_unacked ON alert (recipient, at)"
-	"  WHERE acked IS NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

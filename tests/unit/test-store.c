@@ -213,7 +213,7 @@ test_state_due_index(void)
 	store_close(st);
 }
 
-/* Migrations 8 and 9: a file at version 7 with duties and records gains the
+/* Migration 8: a file at version 7 with duties and records gains the
  * list's indexes (oblist.c, whose plans test-oblist checks) and keeps its
  * rows; the partial indexes hold the dated and the undated duties apart,
  * so queries without "due IS [NOT] NULL" never see them. */
@@ -224,8 +224,7 @@ test_list_indexes(void)
 	    "obligation_region_state_due", "obligation_region_rule_due",
 	    "obligation_rule_due", "obligation_region_undated",
 	    "obligation_region_state_undated", "obligation_region_rule_undated",
-	    "obligation_rule_undated", "record_ref", "alert_recipient",
-	    "alert_unacked" };
+	    "obligation_rule_undated", "record_ref" };
 	struct store	*st;
 	sqlite3		*db;
 	char		*err = NULL, q[160];
@@ -265,14 +264,6 @@ test_list_indexes(void)
 	ok(plan_uses(st, "SELECT o.record FROM obligation o WHERE o.record IN"
 	    " (1, 2) AND o.rule IN ('call-1h', 'report-3h')",
 	    "obligation_record"), "a report's duties still by record");
-	/* Migration 9: a watcher's resume and a new watcher's pending alerts
-	 * (events.c) read one recipient's alerts, not everyone's. */
-	ok(plan_uses(st, "SELECT a.id FROM alert a WHERE a.recipient = 'z'"
-	    " AND a.id > 5 ORDER BY a.id LIMIT 1000", "alert_recipient"),
-	    "a resume by recipient");
-	ok(plan_uses(st, "SELECT a.id FROM alert a WHERE a.recipient = 'z'"
-	    " AND a.acked IS NULL AND a.at >= 5 ORDER BY a.id DESC LIMIT 100",
-	    "alert_unacked"), "pending alerts by recipient");
 	store_close(st);
 }
 
