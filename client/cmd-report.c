@@ -287,24 +287,43 @@ write_in_place(const char *path, const void *b, size_t len)
 	return rc;
 }
 
-/* Write path.tmp (with the mode of the file it replaces, if any), make it
- * durable, then rename it over path: path is the old file or the new, never
- * half of one.  0, or -1 with errno set and path.tmp gone. */
+/* Make the rename of a new file in path's directory durable too. */
+static void
+sync_dir(const char *path)
+{
+	char	*copy = xstrdup(path);
+	int	 fd;
+
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
+	    -1) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+/* Write a new file of our own beside path (mkostemp: nobody else's file,
+ * and two runs never share one) with the mode of the file it replaces, or
+ * the umask's; make it durable, then rename it over path: path is the old
+ * file or the new, never half of one.  0, or -1 with errno set and the
+ * new file gone. */
 static int
 write_replace(const char *path, const struct stat *old, const void *b,
     size_t len)
 {
 	FILE	*f = NULL;
 	char	*tmp;
+	mode_t	 mask;
 	int	 fd, closed, saved;
 
-	xasprintf(&tmp, "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0666)) == -1) {
+	xasprintf(&tmp, "%s.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		free(tmp);
 		return -1;
 	}
-	if (old != NULL && fchmod(fd, old->st_mode & 07777) == -1)
+	mask = umask(0);	/* read it: the client has no other thread here */
+	umask(mask);
+	if (fchmod(fd, old != NULL ? old->st_mode & 0777 : 0666 & ~mask) == -1)
 		goto fail;
 	if ((f = fdopen(fd, "w")) == NULL)
 		goto fail;
@@ -315,6 +334,7 @@ write_replace(const char *path, const struct stat *old, const void *b,
 	f = NULL;
 	if (closed == EOF || rename(tmp, path) == -1)
 		goto fail;
+	sync_dir(path);
 	free(tmp);
 	return 0;
 fail:

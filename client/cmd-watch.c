@@ -42,6 +42,7 @@ struct sse {
 					 * ends nothing */
 	int		 start;		/* before the first line: a BOM may come */
 	int		 toolong;	/* this event went beyond EVENT_MAX */
+	int		 newid;		/* this event has an id: line */
 };
 
 struct watch {
@@ -62,6 +63,8 @@ struct watch {
 	int				 streaming;	/* 200 and an event stream */
 	const char			*why;		/* why the attempt ended */
 	long				 once, seen;	/* --once N; alerts so far */
+	long long			 shown_max;	/* the highest alert id
+							 * shown */
 	int				 new_only;	/* --new-only: no pending
 							 * alerts first */
 	int				 rc;		/* exit code, -1 meanwhile */
@@ -92,7 +95,7 @@ sse_reset(struct watch *w)
 	s->line.len = s->data.len = 0;
 	s->event[0] = '\0';
 	memcpy(s->id, w->last_id, sizeof s->id);
-	s->cr = s->toolong = 0;
+	s->cr = s->toolong = s->newid = 0;
 	s->start = 1;
 }
 
@@ -116,6 +119,26 @@ watch_alert(struct watch *w, const char *data, size_t len)
 	}
 }
 
+/* 1 if this alert's id is a number not above the highest one shown: an
+ * alert seen already (one committed while the pending ones were read is
+ * announced once more just after).  Ids of other events do not count. */
+static int
+sse_seen(struct watch *w, const char *id)
+{
+	char		*end;
+	long long	 n;
+
+	if (id[0] == '\0')
+		return 0;
+	n = strtoll(id, &end, 10);
+	if (*end != '\0')
+		return 0;
+	if (n <= w->shown_max)
+		return 1;
+	w->shown_max = n;
+	return 0;
+}
+
 /* A blank line: the event is complete.  Its id is committed even when
  * there is no data, as EventSource does; a reconnect resumes after it. */
 static void
@@ -127,11 +150,12 @@ sse_dispatch(struct watch *w)
 	if (s->toolong)
 		fprintf(stderr, "nadzor: event %s: more than %d bytes; skipped\n",
 		    s->id, EVENT_MAX);
-	else if (s->data.len > 0 && strcmp(s->event, "alert") == 0)
+	else if (s->data.len > 0 && strcmp(s->event, "alert") == 0 &&
+	    !(s->newid && sse_seen(w, s->id)))
 		watch_alert(w, s->data.p, s->data.len - 1);	/* the last LF */
 	s->data.len = 0;
 	s->event[0] = '\0';
-	s->toolong = 0;
+	s->toolong = s->newid = 0;
 }
 
 /* One field of the event being read. */
@@ -148,8 +172,10 @@ sse_field(struct watch *w, const char *name, size_t nlen, const char *v,
 	} else if (nlen == 5 && memcmp(name, "event", 5) == 0)
 		snprintf(s->event, sizeof s->event, "%.*s", (int)vlen, v);
 	else if (nlen == 2 && memcmp(name, "id", 2) == 0 &&
-	    vlen < sizeof s->id && memchr(v, '\0', vlen) == NULL)
+	    vlen < sizeof s->id && memchr(v, '\0', vlen) == NULL) {
 		snprintf(s->id, sizeof s->id, "%.*s", (int)vlen, v);
+		s->newid = 1;
+	}
 	/* "retry" is ignored: the backoff is ours; other names, as the
 	 * standard says. */
 }

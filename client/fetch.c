@@ -148,11 +148,13 @@ fetch_exit_code(int status)
 	return EXIT_REFUSED;
 }
 
-/* Unescape the simple JSON string the daemon writes in {"error":"..."}. */
+/* Unescape the simple JSON string the daemon writes in {"error":"..."}.
+ * The buffer is per thread: watch's notifier thread (the Acknowledge
+ * button) and its loop may both be explaining a refusal. */
 const char *
 fetch_error_text(struct evbuffer *b)
 {
-	static char	 msg[2048];
+	static _Thread_local char msg[2048];
 	const char	*s, *p;
 	size_t		 o = 0, len = evbuffer_get_length(b);
 

@@ -161,6 +161,29 @@ stream_pending(struct nadzord *ctx, struct stream *s)
 	law_release(ctx->laws, law);
 }
 
+/* A new watcher's place: an event of only the highest alert id, so that
+ * after a drop it resumes from here, not from the start (nothing raised
+ * meanwhile lost) nor from a pending alert's old id (everything since
+ * replayed, acknowledged or not).  The id says how many alerts there are
+ * in all; ids of one's own alerts say as much already. */
+static void
+stream_mark(struct nadzord *ctx, struct stream *s)
+{
+	struct evbuffer	*b;
+	sqlite3_stmt	*st;
+
+	st = store_stmt(ctx->reader, "SELECT max(id) FROM alert");
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		b = evbuffer_new();
+		evbuffer_add_printf(b, "id: %lld\n\n",
+		    sqlite3_column_int64(st, 0));
+		stream_send(s, b);
+		evbuffer_free(b);
+	}
+	sqlite3_reset(st);
+}
+
 /* ?pending=0|1; -1 (and a 400 sent) if the query is anything else. */
 static int
 events_params(struct evhttp_request *req, int *pending)
@@ -215,8 +238,11 @@ api_events(struct nadzord *ctx, struct evhttp_request *req)
 	if (last != NULL && last[0] != '\0' && strlen(last) <= 18 &&
 	    last[strspn(last, "0123456789")] == '\0')
 		stream_replay(ctx, s, strtoll(last, NULL, 10));
-	else if (pending)
-		stream_pending(ctx, s);
+	else {
+		if (pending)
+			stream_pending(ctx, s);
+		stream_mark(ctx, s);
+	}
 }
 
 void

@@ -78,7 +78,7 @@ writer_checkpointer(void *arg)
 		pthread_mutex_lock(&w->lock);
 		/* Commits meanwhile wait for the next turn: spaced out. */
 		ckpt_wait(w, 0, WRITER_CHECKPOINT_MS);
-	} while (!w->stop);
+	} while (!w->stop || w->dirty);	/* a commit during the spacing too */
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }

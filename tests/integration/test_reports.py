@@ -737,7 +737,7 @@ def test_reports_output_file_whole_or_untouched():
     """-o FILE is written whole or not at all: a report that cannot be made
     (a refusal, a usage error, a stylesheet that is not there, an answer that
     is not a report) leaves the FILE that was there as it was, and no
-    FILE.tmp; a good one replaces it, keeping its mode, and through a link
+    temporary file; a good one replaces it, keeping its mode, and through a link
     replaces the file linked to.  A FILE that is not a regular file
     (/dev/stdout) is written in place."""
     d = Daemon().start()
@@ -751,7 +751,8 @@ def test_reports_output_file_whole_or_untouched():
             assert p.returncode == rc, (rc, p.returncode, p.stderr)
             with open(out, "rb") as f:
                 assert f.read() == b"GOOD", p.stderr
-            assert os.listdir(d.dir).count("q1.html.tmp") == 0, os.listdir(d.dir)
+            assert not [n for n in os.listdir(d.dir) if n.startswith("q1.html.")], \
+                os.listdir(d.dir)
 
         with open(out, "wb") as f:
             f.write(b"GOOD")
@@ -774,12 +775,20 @@ def test_reports_output_file_whole_or_untouched():
         untouched(p, 1)
         assert b"not a report" in p.stderr, p.stderr
 
+        # A name someone planted beside FILE (a hard link to another file)
+        # is never written: the new file is one of the client's own.
+        victim = os.path.join(d.dir, "victim")
+        with open(victim, "wb") as f:
+            f.write(b"VICTIM")
+        os.link(victim, out + ".tmp")
         p = d.nadzor(*q, token=analyst)
         assert p.returncode == 0 and p.stdout == b"" and not p.stderr, p.stderr
         with open(out, encoding="utf-8") as f:
             assert "Квартальный анализ" in f.read()
         assert stat.S_IMODE(os.stat(out).st_mode) == 0o640
-        assert not [n for n in os.listdir(d.dir) if n.endswith(".tmp")], os.listdir(d.dir)
+        assert open(victim, "rb").read() == b"VICTIM"
+        os.unlink(out + ".tmp")
+        assert not [n for n in os.listdir(d.dir) if n.startswith("q1.html.")], os.listdir(d.dir)
 
         link = os.path.join(d.dir, "latest.csv")
         os.symlink("q1.html", link)

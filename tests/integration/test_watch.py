@@ -770,6 +770,27 @@ def test_new_watch_shows_what_is_still_pending_first():
             time.sleep(1)
             assert w2.lines() == [], (args, w2.lines())
         assert "alerts from now on" in ws[-1].stderr(), ws[-1].stderr()
+        # After a drop a watch resumes from the place the daemon gave it,
+        # not from a pending alert's old id: what was acknowledged or done
+        # before it started stays quiet, nothing is shown twice.
+        assert d.post(late("PEND-6"), alm)[0] == 201   # the newest, but acknowledged
+        assert wait_for(lambda: mine("PEND-6"), 10)
+        for a in mine("PEND-6"):
+            assert d.request("POST", "/api/v1/alerts/%d/ack" % a["id"], token=zonal)[0] == 200
+        w3 = Watcher(d.url, zonal, "--no-notify", desktop=False)
+        ws.append(w3)
+        w3.wait_connected()
+        assert wait_for(lambda: [l for l in w3.lines() if "PEND-4" in l], 10), w3.lines()
+        time.sleep(0.5)
+        before = w3.lines()
+        assert d.stop() == 0
+        d.start()
+        w3.wait_stderr("resuming after event", timeout=20)
+        assert d.post(late("PEND-5"), alm)[0] == 201
+        assert wait_for(lambda: [l for l in w3.lines() if "PEND-5" in l], 10), w3.lines()
+        after = w3.lines()
+        assert after[:len(before)] == before, (before, after)
+        assert all("PEND-5" in l for l in after[len(before):]), after
         st, _, b = d.request("GET", "/api/v1/events?pending=yes", token=zonal)
         assert st == 400 and b"pending: 0 or 1" in b, (st, b)
     finally:

@@ -152,6 +152,17 @@ test_plans(void)
 		    "obligation_record (record=?)" }, 1 },
 		{ "a caller of two regions", zonal, { .limit = 0 },
 		    { "MERGE (UNION ALL)", "MERGE (UNION ALL)" }, 0 },
+		/* A rule's index in due order walks its met duties of years
+		 * to find the open ones: the state's index is the one. */
+		{ "state and rule", head, { .v = { [OBLF_STATE] = "open",
+		    [OBLF_RULE] = "call-1h" } },
+		    { "obligation_state_due (state=? AND due>?)",
+		    "obligation_state_due (state=? AND due=?)" }, 0 },
+		{ "region, state and rule", head, { .v = { [OBLF_REGION] =
+		    "KZ-75", [OBLF_STATE] = "open", [OBLF_RULE] = "call-1h" } },
+		    { "obligation_region_state_due (region=? AND state=? AND",
+		    "obligation_region_state_undated (region=? AND state=?)" },
+		    0 },
 		{ "a caller of two regions, state", zonal, { .v = {
 		    [OBLF_STATE] = "overdue" } },
 		    { "obligation_region_state_due (region=? AND state=?",
@@ -285,6 +296,7 @@ test_rows(void)
 		{ .v = { [OBLF_REGION] = "KZ-63", [OBLF_STATE] = "met" } },
 		{ .v = { [OBLF_RULE] = "court-3wd" } },
 		{ .v = { [OBLF_RULE] = "call-1h", [OBLF_REGION] = "KZ-75" } },
+		{ .v = { [OBLF_RULE] = "call-1h", [OBLF_STATE] = "open" } },
 		{ .v = { [OBLF_RECORD] = "R-7" } },
 		{ .v = { [OBLF_RECORD] = "R-3", [OBLF_STATE] = "met" } },
 		{ .before = "1200", .due_before = 1200 },
