@@ -174,6 +174,12 @@ bench: deps-bench
 	@NADZOR_BIN=$(BIN) NADZOR_BUILD=$(BUILD) python3 tests/bench/reports.py
 	@NADZOR_BIN=$(BIN) NADZOR_BUILD=$(BUILD) python3 tests/bench/api.py
 
+# The writer's instructions per stored record under callgrind (about a
+# minute); NADZOR_BIN_BASE=DIR compares another build's nadzord.
+bench-writer: all
+	@sh tests/need-packages valgrind
+	@NADZOR_BIN=$(BIN) NADZOR_BUILD=$(BUILD) python3 tests/bench/writer-cost.py
+
 $(BUILD)/tests/bench-baseline: tests/bench/baseline.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
@@ -214,7 +220,8 @@ install: $(BIN)/nadzord $(BIN)/nadzor $(REPORT_MOS)
 clean:
 	rm -rf build bin
 
-.PHONY: all deps deps-test deps-bench run test test-asan test-valgrind bench clean install
+.PHONY: all deps deps-test deps-bench run test test-asan test-valgrind bench bench-writer \
+	clean install
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS on its corpus.
 FUZZ_SECONDS ?= 60
