@@ -361,11 +361,15 @@ report_output(const char *output, const void *b, size_t len)
 	if (output == NULL)
 		rc = write_all(stdout, b, len);
 	else {
-		/* Through a link, the file it names is the one replaced. */
+		/* Through a link, the file it names is the one replaced; a
+		 * link to nothing yet makes its file, as a shell's > would. */
 		if ((real = realpath(output, NULL)) != NULL)
 			path = real;
 		exists = stat(path, &st) == 0;
-		if (exists && !S_ISREG(st.st_mode))
+		if (real == NULL && lstat(output, &st) == 0 &&
+		    S_ISLNK(st.st_mode))
+			rc = write_in_place(output, b, len);
+		else if (exists && !S_ISREG(st.st_mode))
 			rc = write_in_place(path, b, len);
 		else
 			rc = write_replace(path, exists ? &st : NULL, b, len);

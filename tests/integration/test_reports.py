@@ -796,6 +796,14 @@ def test_reports_output_file_whole_or_untouched():
                      token=analyst)
         assert p.returncode == 0, p.stderr
         assert os.path.islink(link) and open(out, encoding="utf-8").read().startswith("section,")
+        dangling = os.path.join(d.dir, "next.csv")
+        os.symlink("made-through-the-link.csv", dangling)
+        p = d.nadzor("report", "quarterly", "2025-Q1", "--format", "csv", "-o", dangling,
+                     token=analyst)
+        assert p.returncode == 0, p.stderr
+        assert os.path.islink(dangling), "the link was replaced"
+        with open(os.path.join(d.dir, "made-through-the-link.csv"), encoding="utf-8") as f:
+            assert f.read().startswith("section,")
 
         p = d.nadzor("report", "quarterly", "2025-Q1", "-o", "/dev/stdout", token=analyst)
         assert p.returncode == 0 and p.stdout.startswith(b"<?xml"), p.stderr
