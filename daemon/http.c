@@ -485,11 +485,15 @@ http_auth(struct nadzord *ctx, struct evhttp_request *req, struct user *u)
 	return -1;
 }
 
-/* The routes: exact paths, or a prefix whose rest is the handler's id. */
+/* The routes: exact paths, or a prefix whose rest is the handler's id.
+ * A route with query reads its own parameters (http_params, naming its
+ * keys); any other is refused a query string here, so that no path
+ * silently ignores what it was asked. */
 struct route {
 	int		 methods;
 	const char	*path;
 	int		 prefix;
+	int		 query;
 	void		(*fn)(struct nadzord *, struct evhttp_request *, const char *);
 };
 
@@ -509,21 +513,22 @@ static void route_submitted(struct nadzord *c, struct evhttp_request *r,
     const char *rest) { (void)rest; api_submissions_list(c, r); }
 
 static const struct route routes[] = {
-	{ EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0, route_health },
-	{ EVHTTP_REQ_POST, "/api/v1/records", 0, route_records_post },
-	{ EVHTTP_REQ_GET, "/api/v1/records", 0, route_records_find },
-	{ EVHTTP_REQ_GET, "/api/v1/records/", 1, api_records_get },
-	{ EVHTTP_REQ_GET, "/api/v1/obligations", 0, route_obligations },
-	{ EVHTTP_REQ_GET, "/api/v1/obligations/", 1, api_obligations_get },
-	{ EVHTTP_REQ_POST, "/api/v1/obligations/", 1, api_obligations_post },
-	{ EVHTTP_REQ_GET, "/api/v1/alerts", 0, route_alerts },
-	{ EVHTTP_REQ_POST, "/api/v1/alerts/", 1, api_alerts_post },
-	{ EVHTTP_REQ_GET, "/api/v1/events", 0, route_events },
+	{ EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0, 0, route_health },
+	{ EVHTTP_REQ_POST, "/api/v1/records", 0, 0, route_records_post },
+	{ EVHTTP_REQ_GET, "/api/v1/records", 0, 1, route_records_find },
+	{ EVHTTP_REQ_GET, "/api/v1/records/", 1, 0, api_records_get },
+	{ EVHTTP_REQ_GET, "/api/v1/obligations", 0, 1, route_obligations },
+	{ EVHTTP_REQ_GET, "/api/v1/obligations/", 1, 0, api_obligations_get },
+	{ EVHTTP_REQ_POST, "/api/v1/obligations/", 1, 0, api_obligations_post },
+	{ EVHTTP_REQ_GET, "/api/v1/alerts", 0, 1, route_alerts },
+	{ EVHTTP_REQ_POST, "/api/v1/alerts/", 1, 0, api_alerts_post },
+	{ EVHTTP_REQ_GET, "/api/v1/events", 0, 1, route_events },
 	/* Before the reports: "submitted" is no kind of report. */
-	{ EVHTTP_REQ_GET, "/api/v1/reports/submitted", 0, route_submitted },
-	{ EVHTTP_REQ_GET, "/api/v1/reports/submitted/", 1, api_submissions_get },
-	{ EVHTTP_REQ_GET, "/api/v1/reports/", 1, api_reports_get },
-	{ EVHTTP_REQ_POST, "/api/v1/reports/", 1, api_submissions_post },
+	{ EVHTTP_REQ_GET, "/api/v1/reports/submitted", 0, 0, route_submitted },
+	{ EVHTTP_REQ_GET, "/api/v1/reports/submitted/", 1, 0,
+	    api_submissions_get },
+	{ EVHTTP_REQ_GET, "/api/v1/reports/", 1, 1, api_reports_get },
+	{ EVHTTP_REQ_POST, "/api/v1/reports/", 1, 1, api_submissions_post },
 };
 
 /* 1 if s is an HTTP token (RFC 9110 tchar), as header names must be. */
@@ -577,6 +582,19 @@ http_refuse(struct evhttp_request *req, int status, const char *why)
 	http_error(req, status, "%s", why);
 }
 
+/* A path that takes no parameters: 0, or -1 and a 400 naming the key. */
+static int
+http_noparams(struct evhttp_request *req)
+{
+	static const char *const none[] = { NULL };
+	struct evkeyvalq	 q;
+
+	if (http_params(req, none, &q) == -1)
+		return -1;
+	evhttp_clear_headers(&q);
+	return 0;
+}
+
 /* Find the route for a request; 405 when the path exists but not the method. */
 static void
 http_route(struct evhttp_request *req, void *arg)
@@ -601,6 +619,8 @@ http_route(struct evhttp_request *req, void *arg)
 			continue;
 		known = 1;
 		if (routes[i].methods & method) {
+			if (!routes[i].query && http_noparams(req) == -1)
+				return;
 			routes[i].fn(ctx, req, path + n);
 			return;
 		}

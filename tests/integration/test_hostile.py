@@ -635,6 +635,11 @@ def test_http_malformed_query_strings():
             ("/api/v1/records?region=KZ-75&ref=A&ref=B", "ref: given more than once"),
             ("/api/v1/reports/quarterly/2025-Q1?region=KZ-75&format=pdf",
              "unknown parameter 'format'"),
+            # Paths that take no parameters refuse any, rather than ignore it.
+            ("/healthz?x=1", "unknown parameter 'x' (this path takes none)"),
+            ("/api/v1/obligations/1?lmit=5", "unknown parameter 'lmit' (this path takes none)"),
+            ("/api/v1/records/1?full=1", "unknown parameter 'full' (this path takes none)"),
+            ("/api/v1/reports/submitted?lmit=5", "unknown parameter 'lmit' (this path takes none)"),
         ]
         problems = []
         for path, want in cases:
